@@ -1,0 +1,100 @@
+"""The paper's checkable statements, transcribed once, verbatim: data under test.
+
+Each :class:`Claim` records what Pezeshki et al. (2021) *print* — never what is
+true. Typos are kept; a transcription that the OCR'd source garbled says so in
+``transcription_note`` and gives the reading used. Tests compare these printed forms
+against independent derivations (``theory.legendre``, ``theory.dual``, ...) and
+the numeric engine; nothing else in the project may copy a printed formula.
+
+The claims live in one file per area of the paper (``legendre``, ``dual``,
+``decoupling``, ``uncoupled``, ``perturbation``, ``starvation``); this package
+assembles them into ``CLAIMS`` (id → Claim), ordered as in the paper.
+
+Example:
+    >>> from theory.claims import CLAIMS
+    >>> CLAIMS["eq12_alpha"].equation
+    'Eq. 12'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind(str, enum.Enum):
+    """What sort of statement a claim is."""
+
+    IDENTITY = "identity"  # two expressions are equal
+    INEQUALITY = "inequality"  # a bound
+    FIXED_POINT = "fixed point"  # a closed form solves a fixed-point equation
+    SIGN = "sign claim"  # an expression has a definite sign
+    STABILITY = "stability"  # a Jacobian is negative definite
+    APPROXIMATION = "approximation"  # equal up to a stated order
+    DEFINITION = "definition"  # a definition whose printed form can still be wrong
+    QUALITATIVE = "qualitative"  # a statement about dynamics checked numerically
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One printed statement of the paper.
+
+    Attributes:
+        id: Stable identifier, e.g. ``"eq12_alpha"``, ``"lemma1"``, ``"thm2"``.
+        equation: The paper's label, e.g. ``"Eq. 12"``, ``"Thm. 2"``, ``"Table 5"``.
+        section: Where it is printed, e.g. ``"§3.3"`` or ``"App. C.7"``.
+        title: A short name a reader recognises.
+        latex: The printed LaTeX, verbatim from ``shared/paper`` (OCR included).
+        printed: The printed form as a SymPy object, exactly as printed (typos
+            included): usually ``sympy.Eq(lhs, rhs)``, a relational, a Matrix, or a
+            dict of named parts for multi-part claims; None only where the print is
+            prose with no formula.
+        statement: The claim in words (what would make it true or false).
+        assumptions: The assumptions the paper states or uses.
+        kind: The kind of statement.
+        order: For approximations, the claimed order (e.g. ``"O(δ²)"``).
+        transcription_note: OCR damage and the reading adopted, or ambiguity.
+    """
+
+    id: str
+    equation: str
+    section: str
+    title: str
+    latex: str
+    printed: Any
+    statement: str
+    assumptions: tuple[str, ...] = ()
+    kind: Kind = Kind.IDENTITY
+    order: str | None = None
+    transcription_note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+_AREAS = ("legendre", "dual", "uncoupled", "perturbation", "starvation", "decoupling")
+
+
+def _collect() -> dict[str, Claim]:
+    import importlib
+
+    out: dict[str, Claim] = {}
+    for area in _AREAS:
+        try:
+            mod = importlib.import_module(f"theory.claims.{area}")
+        except ModuleNotFoundError as exc:  # an area not transcribed yet
+            if exc.name != f"theory.claims.{area}":
+                raise
+            continue
+        for c in mod.CLAIMS:
+            if c.id in out:
+                raise ValueError(f"duplicate claim id {c.id!r} in theory.claims.{area}")
+            out[c.id] = c
+    return out
+
+
+CLAIMS: dict[str, Claim] = _collect()
+
+__all__ = ["CLAIMS", "Claim", "Kind"]
