@@ -3,6 +3,7 @@
 Subcommands:
     gsv --version
     gsv claims [--json] [--no-verdicts]   list every claim with its verdict
+    gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
 
 Bad input exits with status 2 and a one-line message naming the parameter.
 """
@@ -52,6 +53,91 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fixed_point(args: argparse.Namespace) -> int:
+    """``gsv fixed-point``: exact fixed point, sensitivities and first-order predictions."""
+    import numpy as np
+
+    from theory.engine import first_order as fo
+    from theory.engine.constructors import delta_of_eq15, u_eq15
+    from theory.engine.fixed_points import NonConvergenceError, solve_fixed_points
+    from theory.engine.sensitivities import dz_ds2
+    from theory.engine.validation import check_lam, check_s
+
+    s = check_s(np.asarray(args.s, dtype=float))
+    if s.ndim != 1:
+        raise ValueError("s must be a list of n singular values")
+    n = s.shape[0]
+    lam = float(check_lam(args.lam))
+    if args.U is not None and args.delta is not None:
+        raise ValueError("give either --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix), not both")
+    if args.U is not None:
+        try:
+            U = np.asarray(json.loads(args.U), dtype=float)
+        except (json.JSONDecodeError, TypeError, ValueError):
+            raise ValueError(f"U must be a JSON n x n matrix of numbers, e.g. [[0.8,-0.6],[0.6,0.8]]; got {args.U!r}") from None
+    elif args.delta is not None:
+        if n != 2:
+            raise ValueError(f"delta builds Eq. 15's 2 x 2 U and needs n = 2 singular values; got n = {n} (use --U)")
+        U = u_eq15(args.delta)
+    else:
+        raise ValueError("U is missing: give --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix)")
+    y = None
+    if args.dynamics == "b5":
+        if args.y is None:
+            raise ValueError("y is required for --dynamics b5: n labels in {-1, +1}")
+        y = np.asarray(args.y, dtype=float)
+    try:
+        res = solve_fixed_points(s, U, lam, args.dynamics, y=y, gamma=args.gamma)
+    except NonConvergenceError as exc:
+        print(f"gsv: error: {exc}", file=sys.stderr)
+        return 1
+    dz = dz_ds2(s, U, lam, args.dynamics, result=res, y=y, gamma=args.gamma)
+    out = {
+        "dynamics": args.dynamics,
+        "alpha": res.alpha.tolist(),
+        "z": res.z.tolist(),
+        "residual": float(res.residual),
+        "iterations": int(res.iterations),
+        "alpha_first_order": None,
+        "z_first_order": None,
+        "dz_ds2": dz.tolist(),
+        "dz2_ds1sq_first_order_derived": None,
+        "dz2_ds1sq_first_order_printed": None,
+    }
+    if bool(res.alpha_ge_one):
+        out["note"] = "some alpha_i >= 1: Eq. 10 has no barrier at alpha = 1"
+    if args.dynamics == "eq10":  # Lemma 1 and Theorem 2 are statements about Eq. 10
+        out["alpha_first_order"] = fo.lemma1_alpha(s, U, lam).tolist()
+        out["z_first_order"] = fo.lemma1_z(s, U, lam).tolist()
+        d = delta_of_eq15(U)
+        if d is not None:
+            args2 = (s[0], s[1], lam, float(d))
+            out["dz2_ds1sq_first_order_derived"] = float(fo.dz2_ds1sq_first_order_derived(*args2))
+            out["dz2_ds1sq_first_order_printed"] = float(fo.dz2_ds1sq_first_order_printed(*args2))
+    if args.json:
+        print(json.dumps(out))
+        return 0
+
+    def fmt(v):
+        if v is None:
+            return "n/a"
+        return np.array2string(np.asarray(v), precision=12, separator=", ")
+
+    print(f"dynamics: {args.dynamics}   n = {n}   lambda = {lam:g}")
+    print(f"alpha*                 = {fmt(out['alpha'])}")
+    print(f"z*                     = {fmt(out['z'])}")
+    print(f"residual max|F|        = {out['residual']:.3e}   iterations = {out['iterations']}")
+    print(f"alpha* (Lemma 1)       = {fmt(out['alpha_first_order'])}")
+    print(f"z* (Lemma 1)           = {fmt(out['z_first_order'])}")
+    print("dz*/ds^2 (row i = z_i, column j = s_j^2) =")
+    print(np.array2string(dz, precision=10, separator=", "))
+    print(f"dz2*/ds1^2 first order, derived       = {fmt(out['dz2_ds1sq_first_order_derived'])}")
+    print(f"dz2*/ds1^2 first order, printed Eq. 65 = {fmt(out['dz2_ds1sq_first_order_printed'])}")
+    if "note" in out:
+        print("note: " + out["note"])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsv", description="Gradient Starvation theory verifier")
     p.add_argument("--version", action="version", version=f"gsv {__version__}")
@@ -60,6 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     pc.add_argument("--no-verdicts", action="store_true", help="list claims without deriving verdicts")
     pc.set_defaults(func=_cmd_claims)
+    pf = sub.add_parser(
+        "fixed-point",
+        help="exact fixed point of Eq. 9 / 10 / 18, dz*/ds^2 and first-order predictions",
+        description="First-order keys (Lemma 1, Eq. 65) are given for --dynamics eq10 only; "
+        "the dz2*/ds1^2 ones need n = 2 and U of Eq. 15 (--delta, or an --U of that form).",
+    )
+    pf.add_argument("--s", type=float, nargs="+", required=True, help="singular values s_1..s_n (> 0)")
+    pf.add_argument("--lam", type=float, required=True, help="lambda (> 0)")
+    pf.add_argument("--delta", type=float, default=None, help="coupling of Eq. 15 (|delta| < 1, n = 2)")
+    pf.add_argument("--U", default=None, help="orthogonal n x n matrix as JSON, e.g. '[[0.8,-0.6],[0.6,0.8]]'")
+    pf.add_argument("--dynamics", choices=["eq9", "eq10", "sd", "b5"], default="eq10",
+                    help="eq9 (exact dual), eq10 (Taylor, default), sd (Eq. 18), b5 (App. B.5 variant)")
+    pf.add_argument("--y", type=float, nargs="+", default=None, help="labels in {-1,+1} (b5 only)")
+    pf.add_argument("--gamma", type=float, default=0.0, help="target gamma of the App. B.5 loss (b5 only)")
+    pf.add_argument("--json", action="store_true", help="print one JSON object")
+    pf.set_defaults(func=_cmd_fixed_point)
     return p
 
 

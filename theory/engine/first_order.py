@@ -1,0 +1,207 @@
+"""First-order predictions: Lemma 1 (Eq. 14) and Theorem 2 (Eq. 63-65), in numpy.
+
+Independent numpy formulas, derived by hand from Eq. 10 (not from the symbolic
+layer). Functions specific to n = 2 and U of Eq. 15 share the signature
+``f(s1, s2, lam, delta)`` (broadcasting arrays) so they compare one-to-one with a
+lambdified symbolic version.
+
+Hand expansion of the Eq. 10 fixed point in δ (U of Eq. 15, c = √(1−δ²)):
+K = U S² Uᵀ has K₁₁ = c²s₁² + δ²s₂², K₂₂ = δ²s₁² + c²s₂², K₁₂ = cδ(s₁² − s₂²), so
+A = I + K/λ = diag(a) + δ A₁ + O(δ²) with a_i = 1 + s_i²/λ, A₁ = (s₁²−s₂²)/λ [[0,1],[1,0]].
+Write α = α⁰ + δ α¹ + O(δ²). Order 0 of −log α − Aα = 0: α⁰_i = W_i/a_i = e^{−W_i},
+W_i = W(1 + s_i²/λ) (a_i = W_i e^{W_i}). Order 1: −α¹_i/α⁰_i − a_i α¹_i − (A₁α⁰)_i = 0,
+and 1/α⁰_i + a_i = e^{W_i}(1 + W_i), so
+
+    α¹₁ = −(s₁²−s₂²)/λ · e^{−W₁−W₂}/(1+W₁),   α¹₂ = −(s₁²−s₂²)/λ · e^{−W₁−W₂}/(1+W₂).
+
+With Uᵀ = I + δ[[0,1],[−1,0]] + O(δ²) and Eq. 11 (z = λ⁻¹S²Uᵀα):
+
+    z₁ = (s₁²/λ)[e^{−W₁} + δ(α¹₁ + e^{−W₂})] + O(δ²)
+    z₂ = (s₂²/λ)[e^{−W₂} + δ(α¹₂ − e^{−W₁})] + O(δ²).
+
+Differentiating z₂ in s₁² with dW₁/ds₁² = 1/(λ e^{W₁}(1+W₁)), i.e.
+de^{−W₁}/ds₁² = −e^{−2W₁}/(λ(1+W₁)):
+
+    dz₂/ds₁² = −(δ s₂²/λ)[ e^{−W₁−W₂}/(λ(1+W₂)) − e^{−2W₁}/(λ(1+W₁))
+                           − (s₁²−s₂²) e^{−2W₁−W₂}/(λ²(1+W₁)(1+W₂)) ] + O(δ²),
+
+which is what ``dz2_ds1sq_first_order_derived`` evaluates (deliberately left in
+this unsimplified form, so that its agreement with Eq. 65 is a check, not a copy).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import lambertw
+
+from theory.engine.constructors import u_eq15
+from theory.engine.fixed_points import _prepare
+from theory.engine.validation import check_delta, check_lam, check_s
+
+
+def _W(x: np.ndarray) -> np.ndarray:
+    """Principal Lambert W of a real argument ≥ 0 (scipy, real part)."""
+    return np.real(lambertw(x))
+
+
+def _args(s1, s2, lam, delta):
+    s1 = check_s(np.asarray(s1, float)[..., None])[..., 0]
+    s2 = check_s(np.asarray(s2, float)[..., None])[..., 0]
+    lam = check_lam(lam)
+    delta = check_delta(delta)
+    return np.broadcast_arrays(s1, s2, lam, delta)
+
+
+def alpha0_uncoupled(s: object, U: object, lam: object) -> np.ndarray:
+    """α₀* of Eq. 56: α₀,i = W(A_ii)/A_ii, the fixed point with A's off-diagonal dropped.
+
+    Args:
+        s: Singular values [..., n].
+        U: Orthogonal matrices [..., n, n].
+        lam: λ > 0 [...].
+
+    Returns:
+        α₀* of shape [..., n].
+    """
+    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
+    # A_ii = λ⁻¹ Σ_k U_ik² (s_k² + λ)  (Eq. 55)
+    Aii = np.sum(U * U * (s * s + lam[..., None])[..., None, :], axis=-1) / lam[..., None]
+    return _W(Aii) / Aii
+
+
+def lemma1_alpha(s: object, U: object, lam: object) -> np.ndarray:
+    """Lemma 1 (Eq. 14): α* ≈ (1 − log α₀*)[A + diag(1/α₀*)]⁻¹, any n.
+
+    The paper's α is a row vector and A + diag(1/α₀) is symmetric, so
+    α = [A + diag(1/α₀)]⁻¹ (1 − log α₀) as a column.
+
+    Args:
+        s: Singular values [..., n].
+        U: Orthogonal matrices [..., n, n].
+        lam: λ > 0 [...].
+
+    Returns:
+        First-order α* of shape [..., n].
+    """
+    a0 = alpha0_uncoupled(s, U, lam)
+    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
+    A = (U * (s * s + lam[..., None])[..., None, :]) @ np.swapaxes(U, -1, -2) / lam[..., None, None]
+    A = np.broadcast_to(A, batch + (n, n))
+    Mx = A + np.eye(n) * (1.0 / a0)[..., None, :]
+    rhs = 1.0 - np.log(a0)
+    return np.linalg.solve(Mx, rhs[..., None])[..., 0]
+
+
+def lemma1_z(s: object, U: object, lam: object) -> np.ndarray:
+    """z of Eq. 11 evaluated at Lemma 1's α: λ⁻¹ S² Uᵀ α_Lemma1.
+
+    Args:
+        s: Singular values [..., n].
+        U: Orthogonal matrices [..., n, n].
+        lam: λ > 0 [...].
+
+    Returns:
+        Array [..., n].
+    """
+    a = lemma1_alpha(s, U, lam)
+    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
+    return s * s / lam[..., None] * (np.swapaxes(U, -1, -2) @ a[..., None])[..., 0]
+
+
+def lemma1_alpha_eq15(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+    """Lemma 1's α* for n = 2 with U of Eq. 15 (shape [..., 2])."""
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    return lemma1_alpha(np.stack([s1, s2], -1), u_eq15(delta), lam)
+
+
+def lemma1_z_eq15(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+    """z of Eq. 11 at Lemma 1's α for n = 2, U of Eq. 15 (shape [..., 2])."""
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    return lemma1_z(np.stack([s1, s2], -1), u_eq15(delta), lam)
+
+
+def z_first_order_delta(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+    """z* of Eq. 10 to first order in δ (hand expansion, see module docstring).
+
+    Args:
+        s1, s2: Singular values (> 0).
+        lam: λ > 0.
+        delta: Coupling of Eq. 15.
+
+    Returns:
+        Array [..., 2] with (z₁, z₂) + O(δ²).
+    """
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    q1, q2 = s1 * s1, s2 * s2
+    W1, W2 = _W(1 + q1 / lam), _W(1 + q2 / lam)
+    e1, e2 = np.exp(-W1), np.exp(-W2)
+    a11 = -(q1 - q2) / lam * e1 * e2 / (1 + W1)  # α¹₁
+    a12 = -(q1 - q2) / lam * e1 * e2 / (1 + W2)  # α¹₂
+    z1 = q1 / lam * (e1 + delta * (a11 + e2))
+    z2 = q2 / lam * (e2 + delta * (a12 - e1))
+    return np.stack([z1, z2], -1)
+
+
+def dz2_ds1sq_first_order_derived(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+    """dz₂*/ds₁² of Eq. 10 to first order in δ (hand expansion, see module docstring).
+
+    Args:
+        s1, s2: Singular values (> 0).
+        lam: λ > 0.
+        delta: Coupling of Eq. 15.
+
+    Returns:
+        Array of the broadcast shape.
+    """
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    q1, q2 = s1 * s1, s2 * s2
+    W1, W2 = _W(1 + q1 / lam), _W(1 + q2 / lam)
+    bracket = (
+        np.exp(-W1 - W2) / (lam * (1 + W2))
+        - np.exp(-2 * W1) / (lam * (1 + W1))
+        - (q1 - q2) * np.exp(-2 * W1 - W2) / (lam**2 * (1 + W1) * (1 + W2))
+    )
+    return -(delta * q2 / lam) * bracket
+
+
+def dz2_ds1sq_first_order_printed(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+    """dz₂*/ds₁² exactly as printed in the paper's Eq. 65 (App. C.10), in numpy.
+
+    Transcription of Eq. 65 (W = Lambert W, principal branch; the canonical
+    transcription is the claims module of Theorem 2):
+
+        dz₂*/ds₁² = − δ λ s₂² (e^{W((λ+s₁²)/λ)} − e^{W((λ+s₂²)/λ)}) (W((λ+s₁²)/λ) + 1)
+                    / [ (λ + λ e^{W((λ+s₁²)/λ)} + s₁²)² (λ + λ e^{W((λ+s₂²)/λ)} + s₂²) ]
+
+    Args:
+        s1, s2: Singular values (> 0).
+        lam: λ > 0.
+        delta: Coupling of Eq. 15.
+
+    Returns:
+        Array of the broadcast shape.
+    """
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    W1 = _W((lam + s1**2) / lam)
+    W2 = _W((lam + s2**2) / lam)
+    num = delta * lam * s2**2 * (np.exp(W1) - np.exp(W2)) * (W1 + 1)
+    den = (lam + lam * np.exp(W1) + s1**2) ** 2 * (lam + lam * np.exp(W2) + s2**2)
+    return -num / den
+
+
+def dz2_ds1sq_exact(s1: object, s2: object, lam: object, delta: object, dynamics: str = "eq10") -> np.ndarray:
+    """Exact dz₂*/ds₁² (implicit differentiation of the fixed point), same signature.
+
+    Args:
+        s1, s2: Singular values (> 0).
+        lam: λ > 0.
+        delta: Coupling of Eq. 15.
+        dynamics: ``"eq10"`` (default, Theorem 2's system) or ``"eq9"``.
+
+    Returns:
+        Array of the broadcast shape.
+    """
+    from theory.engine.sensitivities import dz_ds2
+
+    s1, s2, lam, delta = _args(s1, s2, lam, delta)
+    return dz_ds2(np.stack([s1, s2], -1), u_eq15(delta), lam, dynamics)[..., 1, 0]
