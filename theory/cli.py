@@ -3,6 +3,8 @@
 Subcommands:
     gsv --version
     gsv claims [--json] [--no-verdicts]   list every claim with its verdict
+    gsv fixed-point --s S.. --lam L ...   exact fixed point, sensitivities, first order
+    gsv probe [--grid N] [--out DIR] [--json]  where the perturbation theory breaks down
     gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
 
 Bad input exits with status 2 and a one-line message naming the parameter.
@@ -138,6 +140,28 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_probe(args: argparse.Namespace) -> int:
+    import time
+
+    from theory.probe import run_probe, summary_markdown, write_probe
+
+    if args.grid < 10:
+        raise ValueError(f"--grid must be >= 10 points per axis; got {args.grid}")
+    t0 = time.perf_counter()
+    result = run_probe(args.grid, n_delta=args.n_delta)
+    if args.out:
+        write_probe(result, args.out)
+    public = {k: v for k, v in result.items() if k != "_arrays"}
+    public["wall_s"] = round(time.perf_counter() - t0, 2)
+    if args.json:
+        print(json.dumps(public))
+    else:
+        print(summary_markdown(result))
+        print(f"({public['wall_s']} s; grids {args.grid}x{args.grid} per map"
+              + (f"; files in {args.out})" if args.out else ")"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsv", description="Gradient Starvation theory verifier")
     p.add_argument("--version", action="version", version=f"gsv {__version__}")
@@ -162,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--gamma", type=float, default=0.0, help="target gamma of the App. B.5 loss (b5 only)")
     pf.add_argument("--json", action="store_true", help="print one JSON object")
     pf.set_defaults(func=_cmd_fixed_point)
+    pp = sub.add_parser("probe", help="map where the first-order theory of §3.3 breaks down")
+    pp.add_argument("--grid", type=int, default=200, help="points per axis of each map (default 200)")
+    pp.add_argument("--n-delta", type=int, default=2000, help="δ grid for the thresholds before bisection")
+    pp.add_argument("--out", default=None, help="folder for grids (.npz, .csv), figures (.png), summary")
+    pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
+    pp.set_defaults(func=_cmd_probe)
     return p
 
 

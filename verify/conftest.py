@@ -2,6 +2,7 @@
 
 Options:
     --reports DIR       where the derivation reports are written (default: reports/)
+    --no-reports        skip writing reports (quick development runs)
     --gsv-profile NAME  hypothesis profile: ``ci`` (default, deterministic) or
                         ``thorough`` (25x the examples). The environment variable
                         GSV_HYPOTHESIS_PROFILE does the same.
@@ -25,6 +26,8 @@ settings.register_profile("thorough", max_examples=500, deadline=None,
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reports", default="reports", help="folder for derivation reports")
+    parser.addoption("--no-reports", action="store_true",
+                     help="do not write reports (quick runs of a few tests while developing)")
     parser.addoption("--gsv-profile", default=None, help="hypothesis profile: ci | thorough")
 
 
@@ -44,7 +47,7 @@ def verdicts():
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if getattr(session.config, "workerinput", None) is not None:
+    if getattr(session.config, "workerinput", None) is not None or session.config.getoption("--no-reports"):
         return
     from theory.report import write_reports
 

@@ -7,7 +7,7 @@ against independent derivations (``theory.legendre``, ``theory.dual``, ...) and
 the numeric engine; nothing else in the project may copy a printed formula.
 
 The claims live in one file per area of the paper (``legendre``, ``dual``,
-``decoupling``, ``uncoupled``, ``perturbation``, ``starvation``); this package
+``decoupling``, ``uncoupled``, ``perturbation``, ``starvation``, ``toy``); this package
 assembles them into ``CLAIMS`` (id → Claim), ordered as in the paper.
 
 Example:
@@ -74,7 +74,7 @@ class Claim:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-_AREAS = ("legendre", "dual", "uncoupled", "perturbation", "starvation", "decoupling")
+_AREAS = ("legendre", "dual", "uncoupled", "perturbation", "starvation", "decoupling", "toy")
 
 
 def _collect() -> dict[str, Claim]:

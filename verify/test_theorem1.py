@@ -1,0 +1,87 @@
+"""Theorem 1 (App. C.5): fixed points of Eq. 10 are attractive.
+
+Routes compared:
+- printed statement vs symbolic derivation (verdicts from theory.stability);
+- engine fixed points vs an independently assembled Jacobian of Eq. 10
+  (−diag(1/α) − λ⁻¹U(S²+λI)Uᵀ, eigenvalues by numpy) — property test;
+- engine fixed point vs the end points of the integrated ODE from several random starts
+  (attractivity and uniqueness), by scipy's BDF in log-α coordinates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+
+from theory.engine.fixed_points import solve_fixed_points
+from theory.engine.trajectories import dual_ode
+from verify._strategies import B1_U, problems
+from verify._support import assert_verdict
+
+EXPECTED: dict = {}
+
+
+@pytest.mark.parametrize("cid", sorted(EXPECTED))
+def test_verdict(verdicts, cid):
+    assert_verdict(verdicts, cid, *EXPECTED[cid])
+
+
+def _jacobian_eq10(alpha, s, U, lam):
+    A = U @ np.diag(s**2 + lam) @ U.T / lam
+    return -np.diag(1.0 / alpha) - A
+
+
+@given(problems(1, 5))
+@example((np.array([6.0, 2.0]), B1_U, 1.0))
+def test_jacobian_negative_definite_at_engine_fixed_point(p):
+    s, U, lam = p
+    a = solve_fixed_points(s, U, lam, "eq10").alpha
+    J = _jacobian_eq10(a, s, U, lam)
+    assert np.allclose(J, J.T)  # a gradient system: symmetric Jacobian
+    ev = np.linalg.eigvalsh(J)
+    # Every eigenvalue ≤ −(1 + min s²/λ) < 0 (A ⪰ (1 + min s²/λ) I, diag(1/α) ≻ 0);
+    # the 1e-9 slack is eigvalsh's rounding relative to the largest entry.
+    bound = -(1.0 + np.min(s) ** 2 / lam)
+    assert np.max(ev) <= bound + 1e-9 * np.max(np.abs(J))
+
+
+@pytest.mark.parametrize("dyn", ["eq10", "eq9"])
+def test_random_starts_converge_to_the_unique_fixed_point(dyn):
+    # 4 problems (n = 3) × 6 random starts each; t_end = 60 (rates ≥ 2: see dual_ode).
+    rng = np.random.default_rng(7)
+    from verify._strategies import orthogonal
+
+    s = np.exp(rng.uniform(np.log(0.5), np.log(5.0), size=(4, 1, 3)))
+    U = np.stack([orthogonal(3, k) for k in range(4)])[:, None]
+    lam = np.array([0.1, 0.5, 1.0, 3.0])[:, None]
+    s6, U6, lam6 = np.broadcast_to(s, (4, 6, 3)), np.broadcast_to(U, (4, 6, 3, 3)), np.broadcast_to(lam, (4, 6))
+    traj = dual_ode(s6, U6, lam6, dyn, rng=rng)
+    fp = solve_fixed_points(s6, U6, lam6, dyn)
+    assert traj.success
+    # ODE tolerances rtol 1e-10 / atol 1e-12 in log coordinates bound the end-point error.
+    np.testing.assert_allclose(traj.alpha[-1], fp.alpha, rtol=1e-7)
+    # All six starts of one problem end at the same point: uniqueness.
+    spread = np.max(np.ptp(traj.alpha[-1], axis=1))
+    assert spread < 1e-7
+
+
+def test_eq10_fixed_point_can_leave_the_unit_box():
+    # Theorem 1 speaks of α ∈ (0,1)^n, but Eq. 10 has no barrier at 1 (only −log α):
+    # with many coupled features its fixed point can have α_i > 1, where Eq. 10 no longer
+    # models Eq. 9 (whose α stays in (0,1)). Searched over random n = 20 problems.
+    from theory.engine.constructors import random_near_identity_u
+    from theory.engine.fixed_points import AlphaAboveOneWarning
+
+    rng = np.random.default_rng(3)
+    U = random_near_identity_u(20, 0.3, size=(300,), rng=rng)
+    s = np.exp(rng.uniform(np.log(0.1), np.log(10.0), size=(300, 20)))
+    with pytest.warns(AlphaAboveOneWarning):
+        fp = solve_fixed_points(s, U, np.ones(300), "eq10")
+    a9 = solve_fixed_points(s, U, np.ones(300), "eq9").alpha
+    assert np.all(a9 < 1)
+    assert np.any(fp.alpha_ge_one)
+    # Still attractive there: the Jacobian is negative definite for any α > 0.
+    k = int(np.argmax(fp.alpha_ge_one))
+    J = _jacobian_eq10(fp.alpha[k], s[k], U[k], 1.0)
+    assert np.max(np.linalg.eigvalsh(J)) < 0
