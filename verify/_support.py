@@ -34,3 +34,55 @@ def assert_verdict(table: dict[str, Comparison], cid: str, expected: Verdict, re
             f"{cid}: refuted without evidence")
     elif expected is Verdict.REGIME:
         assert comp.regime.strip(), f"{cid}: holds-only-in-regime without a stated regime"
+
+
+class Tracker:
+    """Accumulates the worst error of one numeric route over many (hypothesis) examples.
+
+    Flushed into the report (``theory.report.record_evidence``) once at session end by
+    the autouse fixture in conftest, so a property test adds one evidence row, not one per
+    example.
+    """
+
+    registry: list["Tracker"] = []
+
+    def __init__(self, claim_id: str, route: str, description: str):
+        self.claim_id, self.route, self.description = claim_id, route, description
+        self.max_abs = 0.0
+        self.max_rel = 0.0
+        self.count = 0
+        Tracker.registry.append(self)
+
+    def update(self, approx, exact) -> None:
+        import numpy as np
+
+        a, e = np.asarray(approx, float), np.asarray(exact, float)
+        ab = float(np.max(np.abs(a - e))) if a.size else 0.0
+        rel = float(np.max(np.abs(a - e) / np.maximum(np.abs(e), 1e-300))) if a.size else 0.0
+        self.max_abs, self.max_rel = max(self.max_abs, ab), max(self.max_rel, rel)
+        self.count += 1
+
+    def flush(self) -> None:
+        if self.count == 0:
+            return
+        from theory.report import record_evidence
+
+        record_evidence(self.claim_id, route=self.route,
+                        description=f"{self.description} ({self.count} examples)",
+                        max_abs_error=self.max_abs, max_rel_error=self.max_rel)
+
+
+def expected_tables() -> dict[str, dict]:
+    """module name → EXPECTED of every verify module (for the coverage check)."""
+    import importlib
+    import pkgutil
+
+    import verify
+
+    out = {}
+    for info in pkgutil.iter_modules(verify.__path__):
+        if info.name.startswith("test_"):
+            mod = importlib.import_module(f"verify.{info.name}")
+            if hasattr(mod, "EXPECTED"):
+                out[info.name] = mod.EXPECTED
+    return out

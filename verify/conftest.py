@@ -38,6 +38,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(profile)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_evidence():
+    """Property tests accumulate their worst errors; record them once, at the end."""
+    from verify._support import Tracker
+
+    yield
+    for tr in Tracker.registry:
+        tr.flush()
+
+
 @pytest.fixture(scope="session")
 def verdicts():
     """The verdict table: claim id → Comparison (computed once per session)."""
