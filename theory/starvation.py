@@ -152,7 +152,7 @@ def _factored_dz2_we() -> sp.Expr:
 
 
 def _cmp_def2() -> Comparison:
-    pr = CLAIMS["def2"].printed
+    CLAIMS["def2"].printed
     dz = _dz_we()
     d = Derivation("Definition 2: which derivative expresses 'feature i starves feature j'")
     d.add("dz_j*/d(s_i²) < 0",

@@ -25,9 +25,25 @@ from scipy.special import lambertw
 
 from theory.engine.fixed_points import solve_fixed_points
 from verify._strategies import problems
-from verify._support import assert_verdict
+from verify._support import E, G, V, assert_verdict
 
-EXPECTED: dict = {}
+EXPECTED = {
+    "eq4": (V, "UᵀYŷ = UᵀUSVᵀθ = SVᵀθ (Y² = I, UᵀU = I)"),
+    "eq5_lambda_range": (E, "λ = 0 makes the inner minimum −∞: the dual needs λ ∈ (0, ∞)"),
+    "eq7": (V, "Legendre form of Eq. 5; min and max swap (convex-concave)"),
+    "eq7_theta_star": (V, "∇_θ = 0 gives θ* = λ⁻¹Φ₀ᵀYαᵀ"),
+    "eq8": (V, "substituting θ* with YΦ₀ = USVᵀ"),
+    "eq9": (V, "gradient of the dual objective"),
+    "eq9_pd": (G, "US²Uᵀ is positive definite only when every s_i > 0"),
+    "eq10": (G, "first-order Taylor step: valid for α ≪ 1 (λ ≪ s²)"),
+    "eq31": (V, "reprint of Eq. 9"),
+    "eq32": (V, "Taylor series of log(1−α)"),
+    "eq33": (G, "the Taylor step, valid for α ≪ 1"),
+    "eq34": (V, "exact rewrite of Eq. 33 (UUᵀ = I)"),
+    "eq35": (G, "= Eq. 10, valid for α ≪ 1"),
+    "eq11": (V, "z = SVᵀθ* = λ⁻¹S²Uᵀαᵀ"),
+    "eq62": (V, "reprint of Eq. 11"),
+}
 
 
 @pytest.mark.parametrize("cid", sorted(EXPECTED))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import example, given
-from hypothesis import strategies as st
 
 from theory.engine.fixed_points import solve_fixed_points
 from theory.engine.primal import primal_optimum

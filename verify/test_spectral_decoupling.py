@@ -18,9 +18,16 @@ from hypothesis import strategies as st
 from theory.engine.primal import primal_optimum
 from theory.engine.trajectories import dual_ode
 from verify._strategies import log_s, problems
-from verify._support import assert_verdict
+from verify._support import E, G, V, assert_verdict
 
-EXPECTED: dict = {}
+EXPECTED = {
+    "eq17": (V, "SD loss: penalty on the logits, rewritten via YΦ₀ = USVᵀ"),
+    "eq18": (V, "SD dual gradient: log((1−α)/α) − α/λ, no U or S"),
+    "c11_theta_star": (V, "the minimum-norm inner minimiser (unique up to null(Φ₀))"),
+    "sd_decoupled": (G, "decoupled for every U when rank(YΦ₀) = n, not 'without assumptions'"),
+    "sd_text_ususu": (E, "§3.4 writes UᵀS²U for Eq. 9's US²Uᵀ"),
+    "b5_variant": (G, "decouples when rank(YΦ₀) = n"),
+}
 
 
 @pytest.mark.parametrize("cid", sorted(EXPECTED))

@@ -17,9 +17,13 @@ from hypothesis import example, given
 from theory.engine.fixed_points import solve_fixed_points
 from theory.engine.trajectories import dual_ode
 from verify._strategies import B1_U, problems
-from verify._support import assert_verdict
+from verify._support import E, V, assert_verdict
 
-EXPECTED: dict = {}
+EXPECTED = {
+    "thm1": (V, "Jacobian of Eq. 10 = −diag(1/α) − A with A ≻ 0: negative definite"),
+    "eq36": (E, "the proof's f_i is Eq. 9's right side; Thm. 1 is about Eq. 10"),
+    "eq38": (E, "the printed Jacobian is Eq. 9's; Eq. 10's has −δ_ik/α_i and S² + λI"),
+}
 
 
 @pytest.mark.parametrize("cid", sorted(EXPECTED))
