@@ -24,7 +24,7 @@ from theory.perturbation import (
 )
 from theory.symbols import delta, lam, s1, s2
 
-mpmath.mp.dps = 50
+MPMATH_DPS = 50  # working precision of this module's tests (set per test by conftest)
 PT = {"lam": mpmath.mpf("0.6"), "s1": mpmath.mpf("1.7"), "s2": mpmath.mpf("0.8")}
 SUB = {lam: sp.Float("0.6", 50), s1: sp.Float("1.7", 50), s2: sp.Float("0.8", 50)}
 

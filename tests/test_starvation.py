@@ -14,7 +14,7 @@ from theory.derivation import Verdict
 from theory.starvation import comparisons, first_order_dz2_ds1sq, first_order_z, first_order_z_parts
 from theory.symbols import delta, lam, s1, s2
 
-mpmath.mp.dps = 50
+MPMATH_DPS = 50  # working precision of this module's tests (set per test by conftest)
 
 
 def _z_exact(s1v, s2v, lamv, dv):

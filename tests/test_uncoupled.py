@@ -28,7 +28,7 @@ from theory.uncoupled import (
     scalar_fixed_point,
 )
 
-mpmath.mp.dps = 40
+MPMATH_DPS = 40  # working precision of this module's tests (set per test by conftest)
 
 
 def _numeric_root(A: mpmath.matrix) -> list:
