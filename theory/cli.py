@@ -5,6 +5,7 @@ Subcommands:
     gsv claims [--json] [--no-verdicts]   list every claim with its verdict
     gsv fixed-point --s S.. --lam L ...   exact fixed point, sensitivities, first order
     gsv probe [--grid N] [--out DIR] [--json]  where the perturbation theory breaks down
+    gsv report [--out DIR]                write the derivation reports (symbolic verdicts only)
     gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
 
 Bad input exits with status 2 and a one-line message naming the parameter.
@@ -140,6 +141,16 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from theory.report import write_reports
+
+    out = write_reports(Path(args.out))
+    print(f"reports written to {out} (index.html, index.md, verdicts.json, claims/)")
+    return 0
+
+
 def _cmd_probe(args: argparse.Namespace) -> int:
     import time
 
@@ -186,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--gamma", type=float, default=0.0, help="target gamma of the App. B.5 loss (b5 only)")
     pf.add_argument("--json", action="store_true", help="print one JSON object")
     pf.set_defaults(func=_cmd_fixed_point)
+    pr = sub.add_parser("report", help="write the derivation reports (symbolic layer only)")
+    pr.add_argument("--out", default="reports", help="report folder (default: reports/)")
+    pr.set_defaults(func=_cmd_report)
     pp = sub.add_parser("probe", help="map where the first-order theory of §3.3 breaks down")
     pp.add_argument("--grid", type=int, default=200, help="points per axis of each map (default 200)")
     pp.add_argument("--n-delta", type=int, default=2000, help="δ grid for the thresholds before bisection")
