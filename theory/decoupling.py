@@ -230,39 +230,39 @@ def _derivation() -> Derivation:
                    note="Instance of theory.dual: n = 2, m = 3, U Cayley rotation, V generic Stiefel, "
                    "S = diag(s1, s2), Y = diag(1, −1). Rank-deficient counterexample: n = 2, m = 1.")
     PV = _phi_v()
-    d.add(sp.Eq(sp.Symbol("Φ₀V"), I["Y"] * I["U"] * I["S"]), "VᵀV = I: Φ₀V = YUS, so Φ₀ᵀΦ₀ = VS²Vᵀ (Y² = I, UᵀU = I)",
+    d.add(sp.Eq(sp.Symbol("Φ₀V"), I["Y"] * I["U"] * I["S"], evaluate=False), "VᵀV = I: Φ₀V = YUS, so Φ₀ᵀΦ₀ = VS²Vᵀ (Y² = I, UᵀU = I)",
           check_identity(PV, I["Y"] * I["U"] * I["S"]))
-    d.add(sp.Eq(sp.Symbol("Φ₀w"), sp.zeros(2, 1)),
+    d.add(sp.Eq(sp.Symbol("Φ₀w"), sp.zeros(2, 1), evaluate=False),
           "w = third Cayley column (unit, ⟂ V) spans null(Φ₀): the Hessian λΦ₀ᵀΦ₀ (3×3, rank 2) is singular",
           check_identity((I["Phi0"] * I["W"]).applyfunc(sp.cancel), sp.zeros(2, 1)))
     th = sd_theta_star()
-    d.add(sp.Eq(sp.Symbol("θ*_SD (min-norm)"), th), "θ = Vc, Vᵀ∇F(Vc) = 0",
+    d.add(sp.Eq(sp.Symbol("θ*_SD (min-norm)"), th, evaluate=False), "θ = Vc, Vᵀ∇F(Vc) = 0",
           check_identity((I["V"] * I["S"].inv() * I["U"].T * a.T / lam).applyfunc(sp.cancel), th))
     yh_star = _phi_v() * sd_coeffs()
     grad_y = sp.Matrix([sp.diff(_sd_f(), v) for v in _yh]).xreplace(dict(zip(_yh, yh_star, strict=True)))
-    d.add(sp.Eq(sp.Symbol("∇_θF(θ*) = Φ₀ᵀ∇_ŷf"), sp.zeros(3, 1)), "θ* is stationary (all three components)",
+    d.add(sp.Eq(sp.Symbol("∇_θF(θ*) = Φ₀ᵀ∇_ŷf"), sp.zeros(3, 1), evaluate=False), "θ* is stationary (all three components)",
           check_identity((I["Phi0"].T * grad_y).applyfunc(sp.cancel), sp.zeros(3, 1)))
-    d.add(sp.Eq(sp.Symbol("F(θ* + τw) − F(θ*)"), 0),
+    d.add(sp.Eq(sp.Symbol("F(θ* + τw) − F(θ*)"), 0, evaluate=False),
           "F depends on θ only through Φ₀θ and Φ₀w = 0: all θ* + τw minimise, θ* is not unique",
           check_identity(_at_coeffs(_sd_f(), sd_coeffs(), tau * I["W"]), _at_coeffs(_sd_f(), sd_coeffs())))
-    d.add(sp.Eq(sp.Symbol("ŷ* = Φ₀θ*"), I["Y"] * a.T / lam), "unique logits",
+    d.add(sp.Eq(sp.Symbol("ŷ* = Φ₀θ*"), I["Y"] * a.T / lam, evaluate=False), "unique logits",
           check_identity(yh_star, I["Y"] * a.T / lam))
-    d.add(sp.Eq(sp.Symbol("D_SD(α)"), sd_dual_objective()), "substitute",
+    d.add(sp.Eq(sp.Symbol("D_SD(α)"), sd_dual_objective(), evaluate=False), "substitute",
           check_identity(sd_dual_objective(), _sum_H(a) - (a * a.T)[0] / (2 * lam)))
-    d.add(sp.Eq(sp.Symbol("α̇ (SD)"), derived_eq18_rhs()), "η∇D_SD")
-    d.add(sp.Eq(sp.Symbol("∂α̇/∂α"), sd_jacobian()), "diagonal for every U",
+    d.add(sp.Eq(sp.Symbol("α̇ (SD)"), derived_eq18_rhs(), evaluate=False), "η∇D_SD")
+    d.add(sp.Eq(sp.Symbol("∂α̇/∂α"), sd_jacobian(), evaluate=False), "diagonal for every U",
           check_identity(sp.Matrix([sd_jacobian()[0, 1], sd_jacobian()[1, 0]]), sp.zeros(2, 1)))
-    d.add(sp.Eq(sp.Symbol("z*_SD = SVᵀθ*"), sd_z()), "Eq. 4: λ⁻¹Uᵀαᵀ, no S",
+    d.add(sp.Eq(sp.Symbol("z*_SD = SVᵀθ*"), sd_z(), evaluate=False), "Eq. 4: λ⁻¹Uᵀαᵀ, no S",
           check_identity(sd_z(), I["U"].T * a.T / lam))
-    d.add(sp.Eq(sp.Symbol("∂z*_SD/∂(s1, s2)"), sp.Matrix([sp.diff(sd_z(), v) for v in (s1, sp.Symbol("s_2", positive=True))])),
+    d.add(sp.Eq(sp.Symbol("∂z*_SD/∂(s1, s2)"), sp.Matrix([sp.diff(sd_z(), v) for v in (s1, sp.Symbol("s_2", positive=True))]), evaluate=False),
           "z* independent of S; α*_i solves log((1−a)/a) = a/λ (no S, no y): dz*_j/ds_i² = 0, no starvation")
     Dr = rank_deficient_sd_dual()
-    d.add(sp.Eq(sp.Symbol("D_SD (m = 1)"), Dr),
+    d.add(sp.Eq(sp.Symbol("D_SD (m = 1)"), Dr, evaluate=False),
           "rank(YΦ₀) = 1 < n: the dual keeps the cross term −α1α2u11u21/λ")
-    d.add(sp.Eq(sp.Symbol("D_B5(α)"), b5_dual_objective()), "B.5 with per-example λ_i, γ_i",
+    d.add(sp.Eq(sp.Symbol("D_B5(α)"), b5_dual_objective(), evaluate=False), "B.5 with per-example λ_i, γ_i",
           check_identity(b5_dual_objective(), _sum_H(a) - a[0] * g1 + a[1] * g2
                          - a[0] ** 2 / (2 * lam1) - a[1] ** 2 / (2 * lam2)))
-    d.add(sp.Eq(sp.Symbol("z*_B5"), b5_z()), "Uᵀ(Yγ + Λ⁻¹αᵀ)",
+    d.add(sp.Eq(sp.Symbol("z*_B5"), b5_z(), evaluate=False), "Uᵀ(Yγ + Λ⁻¹αᵀ)",
           check_identity(b5_z(), (I["U"].T * (I["Y"] * sp.Matrix([g1, g2]) + sp.diag(1 / lam1, 1 / lam2) * a.T))
                          .applyfunc(sp.cancel)))
     return d

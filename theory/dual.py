@@ -402,30 +402,30 @@ def _note() -> str:
 def _derivation() -> Derivation:
     I = instance()
     d = Derivation("Dual problem of the ridge-regularised CE (Eq. 7–11)", note=_note())
-    d.add(sp.Eq(I["V"].T * I["V"], sp.eye(2)), "V has orthonormal columns (Definition 1)",
+    d.add(sp.Eq(I["V"].T * I["V"], sp.eye(2), evaluate=False), "V has orthonormal columns (Definition 1)",
           check_identity(v_gram(), sp.eye(2)))
-    d.add(sp.Eq(I["U"].T * I["U"], sp.eye(2)), "U orthogonal (Definition 1)",
+    d.add(sp.Eq(I["U"].T * I["U"], sp.eye(2), evaluate=False), "U orthogonal (Definition 1)",
           check_identity((I["U"].T * I["U"]).applyfunc(sp.cancel), sp.eye(2)))
-    d.add(sp.Eq(sp.Symbol("F(θ,α)"), inner_objective()),
+    d.add(sp.Eq(sp.Symbol("F(θ,α)"), inner_objective(), evaluate=False),
           "Eq. 5 with each log(1+e^{−ω_i}) replaced by its bound H(α_i) − α_iω_i (Eq. 6/19), ω = YΦ₀θ")
     d.add(sp.Eq(sp.Symbol("∇_θF (general n)"), (-cd.alpha_v * cd.Y * cd.Phi0 * cd.theta
-                                                + lam / 2 * cd.theta.T * cd.theta).diff(cd.theta)),
+                                                + lam / 2 * cd.theta.T * cd.theta).diff(cd.theta), evaluate=False),
           "matrix calculus (SymPy) for symbolic n, m")
-    d.add(sp.Eq(sp.Symbol("θ* (general n)"), general_theta_star()), "∇_θF = 0; ∇²_θF = λI ≻ 0 for λ > 0")
-    d.add(sp.Eq(sp.Symbol("θ*"), derived_theta_star()), "solve the linear system ∇_θF = 0 at the instance",
+    d.add(sp.Eq(sp.Symbol("θ* (general n)"), general_theta_star(), evaluate=False), "∇_θF = 0; ∇²_θF = λI ≻ 0 for λ > 0")
+    d.add(sp.Eq(sp.Symbol("θ*"), derived_theta_star(), evaluate=False), "solve the linear system ∇_θF = 0 at the instance",
           check_identity(derived_theta_star(), (I["Phi0"].T * I["Y"] * I["alpha"].T / lam)))
-    d.add(sp.Eq(sp.Symbol("D(α)"), derived_dual_objective()), "substitute θ* into F (Eq. 8)")
+    d.add(sp.Eq(sp.Symbol("D(α)"), derived_dual_objective(), evaluate=False), "substitute θ* into F (Eq. 8)")
     yp = I["Y"] * I["Phi0"]
-    d.add(sp.Eq(sp.Symbol("YΦ₀Φ₀ᵀYᵀ"), I["U"] * I["S"] ** 2 * I["U"].T), "YΦ₀ = USVᵀ and VᵀV = I",
+    d.add(sp.Eq(sp.Symbol("YΦ₀Φ₀ᵀYᵀ"), I["U"] * I["S"] ** 2 * I["U"].T, evaluate=False), "YΦ₀ = USVᵀ and VᵀV = I",
           check_identity((yp * yp.T).applyfunc(sp.cancel), (I["U"] * I["S"] ** 2 * I["U"].T).applyfunc(sp.cancel)))
-    d.add(sp.Eq(sp.Symbol("α̇ = η∇D"), derived_eq9_rhs()), "gradient ascent on D (Eq. 9); H'(α) = log((1−α)/α)")
+    d.add(sp.Eq(sp.Symbol("α̇ = η∇D"), derived_eq9_rhs(), evaluate=False), "gradient ascent on D (Eq. 9); H'(α) = log((1−α)/α)")
     a = sp.Symbol("alpha", positive=True)
-    d.add(sp.Eq(sp.log(1 - a), sp.series(sp.log(1 - a), a, 0, 3)), "Taylor series at α = 0 (Eq. 32)")
-    d.add(sp.Eq(sp.Symbol("α̇ (Eq. 10, derived)"), derived_eq10_rhs()),
+    d.add(sp.Eq(sp.log(1 - a), sp.series(sp.log(1 - a), a, 0, 3), evaluate=False), "Taylor series at α = 0 (Eq. 32)")
+    d.add(sp.Eq(sp.Symbol("α̇ (Eq. 10, derived)"), derived_eq10_rhs(), evaluate=False),
           "log(1−α_i) → −α_i; then −α = −λ⁻¹α U(λI)Uᵀ using UUᵀ = I")
-    d.add(sp.Eq(sp.Symbol("Eq. 9 − Eq. 10 (per component, /η)"), sp.series(taylor_remainder(), a, 0, 4)),
+    d.add(sp.Eq(sp.Symbol("Eq. 9 − Eq. 10 (per component, /η)"), sp.series(taylor_remainder(), a, 0, 4), evaluate=False),
           "the dropped term: −α²/2 − α³/3 + …, i.e. O(α²), first neglected term −α²/2")
-    d.add(sp.Eq(sp.Symbol("z = SVᵀθ*"), derived_z()), "Eq. 4 at θ* (Eq. 11)",
+    d.add(sp.Eq(sp.Symbol("z = SVᵀθ*"), derived_z(), evaluate=False), "Eq. 4 at θ* (Eq. 11)",
           check_identity(derived_z(), (I["S"] ** 2 * I["U"].T * I["alpha"].T / lam)))
     return d
 

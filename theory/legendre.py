@@ -141,17 +141,17 @@ def _derivation() -> Derivation:
     d = Derivation("Legendre transform of the cross-entropy (Eq. 6, 19–28)",
                    note="Scalar margin ω = yŷ (one example); proofs exact via ω = log q, α = 1/(1+r).")
     g = g_objective()
-    d.add(sp.Eq(sp.Symbol("g(α)"), g), "r.h.s. of Eq. 6/19, H from its definition")
-    d.add(sp.Eq(sp.Symbol("g'(α)"), sp.diff(g, alpha)), "differentiate")
-    d.add(sp.Eq(sp.Symbol("α*"), alpha_star()), "solve g'(α) = 0 (SymPy); = σ(−ω)",
+    d.add(sp.Eq(sp.Symbol("g(α)"), g, evaluate=False), "r.h.s. of Eq. 6/19, H from its definition")
+    d.add(sp.Eq(sp.Symbol("g'(α)"), sp.diff(g, alpha), evaluate=False), "differentiate")
+    d.add(sp.Eq(sp.Symbol("α*"), alpha_star(), evaluate=False), "solve g'(α) = 0 (SymPy); = σ(−ω)",
           check_identity(alpha_star(), sigmoid(-omega), strategies=STRATEGIES))
-    d.add(sp.Eq(sp.Symbol("α*"), -sp.diff(ce_loss(), omega)), "−∂L/∂ω: α* = −∇_ω L",
+    d.add(sp.Eq(sp.Symbol("α*"), -sp.diff(ce_loss(), omega), evaluate=False), "−∂L/∂ω: α* = −∇_ω L",
           check_identity(alpha_star(), -sp.diff(ce_loss(), omega), strategies=STRATEGIES))
-    d.add(sp.Eq(sp.Symbol("g''(α)"), sp.diff(g, alpha, 2)), "second derivative < 0 on (0,1): maximum",
+    d.add(sp.Eq(sp.Symbol("g''(α)"), sp.diff(g, alpha, 2), evaluate=False), "second derivative < 0 on (0,1): maximum",
           concavity_check())
-    d.add(sp.Eq(sp.Symbol("g(α*)"), ce_loss()), "value at the maximiser", legendre_max_value())
-    d.add(sp.Eq(ce_loss() - g, kl_gap()), "gap = KL(α‖σ(−ω)) ≥ 0, zero iff α = σ(−ω)", kl_identity_check())
-    d.add(sp.Eq(sp.Symbol("g(0), g(1)"), sp.Tuple(0, -omega)),
+    d.add(sp.Eq(sp.Symbol("g(α*)"), ce_loss(), evaluate=False), "value at the maximiser", legendre_max_value())
+    d.add(sp.Eq(ce_loss() - g, kl_gap(), evaluate=False), "gap = KL(α‖σ(−ω)) ≥ 0, zero iff α = σ(−ω)", kl_identity_check())
+    d.add(sp.Eq(sp.Symbol("g(0), g(1)"), sp.Tuple(0, -omega), evaluate=False),
           "endpoints of [0,1] (H(0) = H(1) = 0 as limits) lie strictly below L(ω) > max(0, −ω)")
     return d
 

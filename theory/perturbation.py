@@ -404,17 +404,17 @@ def lemma1_order_analysis() -> dict[str, Any]:
     """Compare the δ-series of Eq. 14 (both α0 readings) with the exact fixed point."""
     d = Derivation("Lemma 1 (Eq. 14) as a Newton step, and its order in δ")
     J, r, F0, x = _newton_system(A_GEN, ALPHA0_ROW)
-    d.add(sp.Eq(sp.Symbol("F(α)"), field(x, A_GEN)),
+    d.add(sp.Eq(sp.Symbol("F(α)"), field(x, A_GEN), evaluate=False),
           "Eq. 10 / Eq. 54: α̇ = ηF(α), F(α) = −log α − αA (row vectors, A = Eq. 55).")
-    d.add(sp.Eq(sp.Symbol("J(α0)"), J), "Jacobian ∂F_j/∂α_k = −δ_jk/α_j − A_kj at α0.")
+    d.add(sp.Eq(sp.Symbol("J(α0)"), J, evaluate=False), "Jacobian ∂F_j/∂α_k = −δ_jk/α_j − A_kj at α0.")
     newton = lemma1_alpha(A_GEN, ALPHA0_ROW)
     d.add("W(c)/c = e^{−W(c)}, log(W(c)/c) = −W(c)", "Identities used for the closed forms of α0* "
           "(lemma1_alpha_eq15).", lemma1_alpha0_identities())
-    d.add(sp.Eq(sp.Symbol("alpha^*"), newton),
+    d.add(sp.Eq(sp.Symbol("alpha^*"), newton, evaluate=False),
           "Zero of F(α0) + J(α0)(α − α0) (one Newton step from α0), solved by SymPy.")
 
     ex = exact_series_eq15(2)
-    d.add(sp.Eq(sp.Symbol("alpha(δ)"), sp.Matrix.hstack(*ex)),
+    d.add(sp.Eq(sp.Symbol("alpha(δ)"), sp.Matrix.hstack(*ex), evaluate=False),
           "Exact fixed point for U of Eq. 15 by implicit differentiation: columns α0, α1, α2 in "
           "(w_i = W(d_i), E_i = e^{w_i}, d_i = 1 + s_i²/λ).")
     res: dict[str, Any] = {"derivation": d, "exact": ex, "newton_generic": newton}
@@ -426,11 +426,11 @@ def lemma1_order_analysis() -> dict[str, Any]:
     for choice in ALPHA0_CHOICES:
         ns = lemma1_series_eq15(choice, 2)
         for k in (0, 1):
-            d.add(sp.Eq(sp.Symbol(f"[δ^{k}] alpha_Eq14({choice})"), ns[k]),
+            d.add(sp.Eq(sp.Symbol(f"[δ^{k}] alpha_Eq14({choice})"), ns[k], evaluate=False),
                   f"Order δ^{k} of Eq. 14 with α0* = {choice}: equals the exact α{k}.",
                   check_identity(ns[k], ex[k], seed_key=f"lemma1-{choice}-{k}"))
         diff2 = (ns[2] - ex[2]).applyfunc(sp.cancel)
-        d.add(sp.Eq(sp.Symbol(f"[δ^2] (alpha_Eq14({choice}) − alpha)"), err2_closed),
+        d.add(sp.Eq(sp.Symbol(f"[δ^2] (alpha_Eq14({choice}) − alpha)"), err2_closed, evaluate=False),
               "Order δ²: Eq. 14 − exact = −(d1 − d2)²/(2E1E2²(1+w1)³), −(d1 − d2)²/(2E1²E2(1+w2)³), "
               "d1 − d2 = (s1² − s2²)/λ: nonzero whenever s1 ≠ s2, so the error is exactly O(δ²).",
               check_identity(diff2, err2_closed, seed_key=f"lemma1-{choice}-2"))
@@ -469,7 +469,7 @@ def _cmp_lemma1() -> Comparison:
     ana = lemma1_order_analysis()
     d = ana["derivation"]
     ident = check_identity(pr.rhs, ana["newton_generic"], seed_key="lemma1-newton", domains=DOMAINS)
-    d.add(sp.Eq(sp.Symbol("Eq. 14 (printed)"), pr.rhs),
+    d.add(sp.Eq(sp.Symbol("Eq. 14 (printed)"), pr.rhs, evaluate=False),
           "The printed Eq. 14 equals the Newton step exactly (generic 2×2 A, generic α0).", ident)
     num = _numeric_order_check()
     d.add("(Eq. 14 − exact root)/δ² → δ² coefficient", "Numeric route, independent of the series.", num)
@@ -501,7 +501,7 @@ def _cmp_eq54() -> Comparison:
     derived = ALPHA_DOT_ROW - eta * field(ALPHA_ROW, A_GEN)
     corrected = ALPHA_DOT_ROW - pr.rhs
     d = Derivation("Eq. 54 from Eq. 10")
-    d.add(sp.Eq(ALPHA_DOT_ROW, eta * field(ALPHA_ROW, A_GEN)),
+    d.add(sp.Eq(ALPHA_DOT_ROW, eta * field(ALPHA_ROW, A_GEN), evaluate=False),
           "Eq. 10 with its linear term written αA, A = λ⁻¹U(S²+λI)Uᵀ (Eq. 55).")
     comp = compare("eq54", pr.lhs - pr.rhs, derived, corrected=corrected, try_exact=False,
                    derivation=d, domains=DOMAINS,
@@ -527,9 +527,9 @@ def _cmp_eq55() -> Comparison:
         return pr.rhs.xreplace({u_syms[a][b]: U[a, b] for a in range(2) for b in range(2)})
 
     derived = linear_term_matrix(R, [s1**2, s2**2])
-    d.add(sp.Eq(sp.Symbol("A"), derived), "Eq. 9 with log(1−α) ≈ −α (Eq. 32-33): α + λ⁻¹αUS²Uᵀ = αA, "
+    d.add(sp.Eq(sp.Symbol("A"), derived, evaluate=False), "Eq. 9 with log(1−α) ≈ −α (Eq. 32-33): α + λ⁻¹αUS²Uᵀ = αA, "
           "A = I + λ⁻¹US²Uᵀ; U = rotation by arcsin δ (Eq. 15).")
-    d.add(sp.Eq(sp.Symbol("A_reflection"), linear_term_matrix(refl, [s1**2, s2**2])),
+    d.add(sp.Eq(sp.Symbol("A_reflection"), linear_term_matrix(refl, [s1**2, s2**2]), evaluate=False),
           "Same with an orthogonal reflection U: λ⁻¹U(S²+λI)Uᵀ = I + λ⁻¹US²Uᵀ needs only UUᵀ = I.",
           check_identity(inst(refl), linear_term_matrix(refl, [s1**2, s2**2]), seed_key="eq55-refl"))
     return compare("eq55", inst(R), derived, derivation=d, domains=DOMAINS,
@@ -541,25 +541,25 @@ def _cmp_eq56() -> Comparison:
     pr = CLAIMS["eq56"].printed
     d = Derivation("Eq. 56: the unperturbed solution")
     derived = scalar_fixed_point(A_ii)
-    d.add(sp.Eq(sp.Symbol("alpha_{0,i}"), derived),
+    d.add(sp.Eq(sp.Symbol("alpha_{0,i}"), derived, evaluate=False),
           "The system with the off-diagonal entries of A dropped decouples: −log α_i − A_iiα_i = 0, "
           "solved by SymPy (verified by substitution in theory.uncoupled).")
     A = a_matrix_eq15()
     A0 = A.subs(delta, 0)
-    d.add(sp.Eq(sp.Symbol("A_ii(δ=0)"), sp.Matrix([A0[0, 0], A0[1, 1]])),
+    d.add(sp.Eq(sp.Symbol("A_ii(δ=0)"), sp.Matrix([A0[0, 0], A0[1, 1]]), evaluate=False),
           "For U of Eq. 15 at δ = 0: A_ii = 1 + s_i²/λ, so Eq. 56 reproduces Eq. 13 (case 2).",
           check_identity(sp.Matrix([A0[0, 0], A0[1, 1]]), sp.Matrix([1 + s1**2 / lam, 1 + s2**2 / lam])))
     dA = sp.Matrix([A[0, 0] - A0[0, 0], A[1, 1] - A0[1, 1]])
-    d.add(sp.Eq(sp.Symbol("A_ii(δ) − A_ii(0)"), dA),
+    d.add(sp.Eq(sp.Symbol("A_ii(δ) − A_ii(0)"), dA, evaluate=False),
           "With the perturbed A, A_ii(δ) = A_ii(0) ∓ δ²(s1² − s2²)/λ: the two readings of α0* differ at O(δ²).",
           check_identity(dA, sp.Matrix([-delta**2 * (s1**2 - s2**2) / lam, delta**2 * (s1**2 - s2**2) / lam])))
     a_pert = alpha0_eq15("eq56").T
     a_zero = alpha0_eq15("delta0").T
     s1c = a_pert.applyfunc(lambda e: sp.diff(e, delta).subs(delta, 0))
-    d.add(sp.Eq(sp.Symbol("[δ^1](alpha0_Eq56 − alpha0_δ=0)"), s1c),
+    d.add(sp.Eq(sp.Symbol("[δ^1](alpha0_Eq56 − alpha0_δ=0)"), s1c, evaluate=False),
           "First-order coefficient of the difference of the two α0* readings is 0.",
           check_identity(s1c, sp.zeros(2, 1), seed_key="eq56-o1"))
-    d.add(sp.Eq(sp.Symbol("alpha0_Eq56(δ=0) − alpha0_δ=0"), (a_pert.subs(delta, 0) - a_zero)),
+    d.add(sp.Eq(sp.Symbol("alpha0_Eq56(δ=0) − alpha0_δ=0"), (a_pert.subs(delta, 0) - a_zero), evaluate=False),
           "At δ = 0 they coincide.", check_identity(a_pert.subs(delta, 0), a_zero, seed_key="eq56-o0"))
     return compare("eq56", pr.rhs, derived, derivation=d, domains=DOMAINS,
                    notes="Verified as the fixed point of the diagonal ('unperturbed') system. Ambiguity: "
@@ -581,7 +581,7 @@ def _cmp_eq57() -> Comparison:
     pr = CLAIMS["eq57"].printed
     d = Derivation("Eq. 57: linearisation of the unperturbed (diagonal) system")
     derived = _eq57_derived()
-    d.add(sp.Eq(ALPHA_DOT_ROW, derived),
+    d.add(sp.Eq(ALPHA_DOT_ROW, derived, evaluate=False),
           "First-order Taylor polynomial (SymPy series) of η(−log α_i − A_iiα_i) around α0,i*.")
     return compare("eq57", pr.rhs, derived, derivation=d, domains=DOMAINS,
                    notes="Eq. 57 linearises the unperturbed field with only diag(A) (not Eq. 10's full "
@@ -592,7 +592,7 @@ def _cmp_eq58() -> Comparison:
     pr = CLAIMS["eq58"].printed
     d = Derivation("Eq. 58: Eq. 57 collected")
     derived = _eq57_derived().applyfunc(sp.expand)
-    d.add(sp.Eq(ALPHA_DOT_ROW, derived),
+    d.add(sp.Eq(ALPHA_DOT_ROW, derived, evaluate=False),
           "Expanding Eq. 57: −log α0 − A_iiα0 − (1/α0 + A_ii)(α − α0) = 1 − log α0 − (A_ii + 1/α0)α.")
     corrected = pr.rhs.xreplace({alpha_star_1: alpha0_1, alpha_star_2: alpha0_2})
     comp = compare("eq58", pr.rhs, derived, corrected=corrected, try_exact=False, derivation=d,
@@ -606,7 +606,7 @@ def _cmp_eq59() -> Comparison:
     pr = CLAIMS["eq59"].printed
     d = Derivation("Eq. 59: linearisation of the full Eq. 10 field around α0*")
     derived = eta * linearised_field(ALPHA_ROW, ALPHA0_ROW, A_GEN)
-    d.add(sp.Eq(ALPHA_DOT_ROW, derived),
+    d.add(sp.Eq(ALPHA_DOT_ROW, derived, evaluate=False),
           "First-order Taylor polynomial of η(−log α − αA) (full A) around α0*: restoring the "
           "off-diagonal terms in Eq. 58 yields exactly the full linearisation.")
     corrected = pr.rhs.xreplace({alpha_star_1: alpha0_1, alpha_star_2: alpha0_2})

@@ -136,24 +136,24 @@ def _derivation() -> Derivation:
                    note="Exact at the instance of theory.dual (n = 2, U a rotation in Cayley form, symbolic "
                    "s1, s2, λ, α); general n by the stated argument and numeric evidence at n = 5.")
     J10 = jacobian_eq10()
-    d.add(sp.Eq(sp.Symbol("J (Eq. 10)"), J10), "differentiate the derived Eq. 10",
+    d.add(sp.Eq(sp.Symbol("J (Eq. 10)"), J10, evaluate=False), "differentiate the derived Eq. 10",
           check_identity(J10, eta * (-sp.diag(1 / a[0], 1 / a[1]) - A)))
     chkA, chkM = _pd_minors_check()
-    d.add(sp.Eq(sp.Symbol("A"), A), "A = λ⁻¹U(S²+λI)Uᵀ is positive definite", chkA)
+    d.add(sp.Eq(sp.Symbol("A"), A, evaluate=False), "A = λ⁻¹U(S²+λI)Uᵀ is positive definite", chkA)
     d.add("general n: xᵀAx = λ⁻¹‖(S²+λI)^{1/2}Uᵀx‖² ≥ ‖x‖² > 0 for x ≠ 0, because U is orthogonal and "
           "S²+λI ≽ λI ≻ 0; hence A ≽ I", "U orthogonal, λ > 0")
     d.add("general n: xᵀ(−J/η)x = Σ x_i²/α_i + xᵀAx ≥ (min_i 1/α_i + 1)‖x‖² > 2‖x‖² on (0,1)ⁿ",
           "α_i ∈ (0,1) ⇒ 1/α_i > 1", numeric_nd_check())
-    d.add(sp.Eq(sp.Symbol("det(−J/η)"), sp.factor((-J10 / eta).det())), "n = 2 exactly", chkM)
+    d.add(sp.Eq(sp.Symbol("det(−J/η)"), sp.factor((-J10 / eta).det()), evaluate=False), "n = 2 exactly", chkM)
     G = concave_potential()
     gradG = sp.Matrix([[sp.diff(G, x) for x in a]])
-    d.add(sp.Eq(sp.Symbol("G(α)"), G), "Eq. 10 = η∇G",
+    d.add(sp.Eq(sp.Symbol("G(α)"), G, evaluate=False), "Eq. 10 = η∇G",
           check_identity(eta * gradG, dual.derived_eq10_rhs()))
     d.add("Hess G = J/η ≺ 0 on the convex set (0,∞)ⁿ: G strictly concave, so ∇G = 0 has at most one solution "
           "— Eq. 10 has at most one fixed point, and it is attractive", "strict concavity")
     J9 = jacobian_eq9()
     I = dual.instance()
-    d.add(sp.Eq(sp.Symbol("J (Eq. 9)"), J9), "differentiate the derived Eq. 9",
+    d.add(sp.Eq(sp.Symbol("J (Eq. 9)"), J9, evaluate=False), "differentiate the derived Eq. 9",
           check_identity(J9, eta * (-sp.diag(1 / (a[0] * (1 - a[0])), 1 / (a[1] * (1 - a[1])))
                                     - I["U"] * I["S"] ** 2 * I["U"].T / lam)))
     return d

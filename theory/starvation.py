@@ -158,7 +158,7 @@ def _cmp_def2() -> Comparison:
     d.add("dz_j*/d(s_i²) < 0",
           "The sentence after Def. 2: 'an increase in the strength of feature i [s_i²] has a detrimental "
           "effect on the learning of feature j [z_j*]'; Thm. 2 uses dz2*/ds1² (i = 1, j = 2).")
-    d.add(sp.Eq(sp.Symbol("dz1*/ds1² (δ⁰)"), we_to_s(dz["dz1_0_ds1sq"])),
+    d.add(sp.Eq(sp.Symbol("dz1*/ds1² (δ⁰)"), we_to_s(dz["dz1_0_ds1sq"]), evaluate=False),
           "With the printed index (dz_i*/ds_i², i = 1) in Thm. 2's system: the zeroth-order part is "
           "positive, so the printed criterion would not flag feature 1 as starving anything.",
           check_sign(we_to_w(dz["dz1_0_ds1sq"]), +1, seed_key="def2-sign", domains=DOMAINS))
@@ -178,16 +178,16 @@ def _cmp_eq15() -> Comparison:
     pr = CLAIMS["eq15"].printed
     d = Derivation("Eq. 15: U as a perturbed identity")
     R = rotation_u(delta)
-    d.add(sp.Eq(sp.Symbol("U"), R), "Rotation by θ = arcsin δ: off-diagonal entries ∓δ, cos θ = √(1−δ²).")
-    d.add(sp.Eq(sp.Symbol("UUᵀ"), (R * R.T).applyfunc(sp.simplify)), "Orthogonal, as Definition 1 requires.",
+    d.add(sp.Eq(sp.Symbol("U"), R, evaluate=False), "Rotation by θ = arcsin δ: off-diagonal entries ∓δ, cos θ = √(1−δ²).")
+    d.add(sp.Eq(sp.Symbol("UUᵀ"), (R * R.T).applyfunc(sp.simplify), evaluate=False), "Orthogonal, as Definition 1 requires.",
           check_identity(R * R.T, sp.eye(2), seed_key="eq15-orth"))
-    d.add(sp.Eq(sp.Symbol("det U"), R.det()), "det U = 1 (a rotation).",
+    d.add(sp.Eq(sp.Symbol("det U"), R.det(), evaluate=False), "det U = 1 (a rotation).",
           check_identity(R.det(), sp.Integer(1), seed_key="eq15-det"))
     lin = R.diff(delta).subs(delta, 0)
-    d.add(sp.Eq(sp.Symbol("dU/dδ|₀"), lin), "U = I + δ[[0, −1], [1, 0]] + O(δ²): a perturbed identity "
+    d.add(sp.Eq(sp.Symbol("dU/dδ|₀"), lin, evaluate=False), "U = I + δ[[0, −1], [1, 0]] + O(δ²): a perturbed identity "
           "with off-diagonal terms ∝ δ, as Lemma 1 assumes.",
           check_identity(lin, sp.Matrix([[0, -1], [1, 0]]), seed_key="eq15-lin"))
-    d.add(sp.Eq(sp.Symbol("U(−δ)"), R.subs(delta, -delta)),
+    d.add(sp.Eq(sp.Symbol("U(−δ)"), R.subs(delta, -delta), evaluate=False),
           "Sign convention: U(−δ) = U(δ)ᵀ, so the other convention (example 1 weighting feature 2 by +δ) "
           "is δ → −δ; the first-order terms of z* (linear in δ) then flip sign.",
           check_identity(R.subs(delta, -delta), R.T, seed_key="eq15-transpose"))
@@ -201,19 +201,19 @@ def _cmp_c10_alpha() -> Comparison:
     pr = claim.printed
     d = Derivation("C.10 α*: Lemma 1 (Eq. 14) evaluated for U of Eq. 15")
     a56 = sp.Matrix([list(lemma1_alpha_eq15("eq56"))])
-    d.add(sp.Eq(sp.Symbol("alpha^*(Eq.14, α0 of Eq.56)"), a56),
+    d.add(sp.Eq(sp.Symbol("alpha^*(Eq.14, α0 of Eq.56)"), a56, evaluate=False),
           "theory.perturbation.lemma1_alpha with A of Eq. 10 for U of Eq. 15 and α0,i* = W(A_ii)/A_ii "
           "(Eq. 56, perturbed diagonal) — the α0* the printed W(·) arguments show — written with "
           "1/α0,i = e^{W(A_ii)} and 1 − log α0,i = 1 + W(A_ii).", lemma1_alpha0_identities())
     alt = claim.extra["alternative_reading"]
     cx_alt = find_counterexample(alt, a56, seed_key="c10-alt", domains=DOMAINS)
-    d.add(sp.Eq(sp.Symbol("alternative reading"), alt),
+    d.add(sp.Eq(sp.Symbol("alternative reading"), alt, evaluate=False),
           "The other bracket reading ((W+1) as a third factor) disagrees with Eq. 14 "
           f"(counterexample at {cx_alt['point'] if cx_alt else None}).",
           Check("counterexample", cx_alt is None, "alternative reading ≠ Eq. 14" if cx_alt else "agrees"))
     a0 = sp.Matrix([list(lemma1_alpha_eq15("delta0"))])
     cx0 = find_counterexample(pr.rhs, a0, seed_key="c10-delta0", domains=DOMAINS)
-    d.add(sp.Eq(sp.Symbol("alpha^*(Eq.14, α0 at δ=0)"), a0),
+    d.add(sp.Eq(sp.Symbol("alpha^*(Eq.14, α0 at δ=0)"), a0, evaluate=False),
           "With the main text's α0* (δ = 0 fixed point) Eq. 14 gives a different α* (same to O(δ)): "
           f"{'differs from the C.10 block at ' + str(cx0['point']) if cx0 else 'agrees'}.")
     return compare("c10_alpha", pr.rhs, a56, try_exact=False, derivation=d, domains=DOMAINS,
@@ -239,23 +239,23 @@ def _cmp_z(cid: str, idx: int) -> Comparison:
     z0_s, z1_s = we_to_s(f["z0"][idx]), we_to_s(f["z1"][idx])
     derived = z0_s + delta * z1_s
     d = Derivation(f"z{idx + 1}* to first order in δ (Eq. 11 with the exact fixed point's δ-series)")
-    d.add(sp.Eq(sp.Symbol("alpha0, alpha1"), sp.Matrix.hstack(f["alpha0"], f["alpha1"])),
+    d.add(sp.Eq(sp.Symbol("alpha0, alpha1"), sp.Matrix.hstack(f["alpha0"], f["alpha1"]), evaluate=False),
           "Exact fixed point of Eq. 10 for U of Eq. 15: α0,i = W(d_i)/d_i = 1/E_i and α1 from "
           "(diag(α0⁻¹) + A0)α1 = −A'(0)α0 (implicit differentiation), in (w_i = W(d_i), E_i = e^{w_i}).")
-    d.add(sp.Eq(sp.Symbol(f"z{idx + 1}(δ⁰), z{idx + 1}(δ¹)"), sp.Matrix([f["z0"][idx], f["z1"][idx]])),
+    d.add(sp.Eq(sp.Symbol(f"z{idx + 1}(δ⁰), z{idx + 1}(δ¹)"), sp.Matrix([f["z0"][idx], f["z1"][idx]]), evaluate=False),
           "Eq. 11, z = λ⁻¹S²Uᵀα = diag(d_i − 1)Uᵀα, expanded: z⁽⁰⁾ = diag(d−1)α0, "
           "z⁽¹⁾ = diag(d−1)(U'(0)ᵀα0 + α1).")
-    d.add(sp.Eq(sp.Symbol("printed δ¹ part"), first_p),
+    d.add(sp.Eq(sp.Symbol("printed δ¹ part"), first_p, evaluate=False),
           "The printed first-order part equals the derived δ·z⁽¹⁾ exactly.",
           _check_exact_we(first_p, delta * z1_s, "first-order part"))
     cx0 = find_counterexample(zeroth_p, z0_s, seed_key=cid + "-zeroth", domains=DOMAINS)
-    d.add(sp.Eq(sp.Symbol("printed δ⁰ part"), zeroth_p),
+    d.add(sp.Eq(sp.Symbol("printed δ⁰ part"), zeroth_p, evaluate=False),
           "The printed zeroth-order part differs from the derived z⁽⁰⁾ = s_i²W_i/(s_i²+λ) (Eq. 13).",
           Check("counterexample", cx0 is None,
                 f"printed ≠ derived at {cx0['point']}, relative difference {cx0['rel_diff']:.3g}"
                 if cx0 else "no counterexample"))
     corr0 = _corrected_zeroth(idx + 1)
-    d.add(sp.Eq(sp.Symbol("corrected δ⁰ part"), corr0), "Corrected zeroth-order part equals z⁽⁰⁾.",
+    d.add(sp.Eq(sp.Symbol("corrected δ⁰ part"), corr0, evaluate=False), "Corrected zeroth-order part equals z⁽⁰⁾.",
           _check_exact_we(corr0, z0_s, "zeroth-order part"))
     corrected = corr0 + first_p
     comp = compare(cid, pr.rhs, derived, corrected=corrected, try_exact=False, derivation=d,
@@ -278,13 +278,13 @@ def _cmp_eq65() -> Comparison:
     dz = _dz_we()["dz2_ds1sq"]
     derived = we_to_s(dz)
     d = Derivation("dz2*/d(s1²) to first order in δ")
-    d.add(sp.Eq(sp.Symbol("dW/dx"), to_we(sp.diff(W(d1), d1))),
+    d.add(sp.Eq(sp.Symbol("dW/dx"), to_we(sp.diff(W(d1), d1)), evaluate=False),
           "SymPy: W'(x) = W/(x(1+W)) = 1/(e^{W}(1+W)).")
-    d.add(sp.Eq(sp.Symbol("d e^W/dx"), to_we(sp.diff(sp.exp(W(d1)), d1))), "SymPy: (e^{W})'(x) = 1/(1+W).")
-    d.add(sp.Eq(sp.Symbol("dz2*/ds1²"), dz),
+    d.add(sp.Eq(sp.Symbol("d e^W/dx"), to_we(sp.diff(sp.exp(W(d1)), d1)), evaluate=False), "SymPy: (e^{W})'(x) = 1/(1+W).")
+    d.add(sp.Eq(sp.Symbol("dz2*/ds1²"), dz, evaluate=False),
           "Chain rule through d1 = 1 + s1²/λ on z2⁽⁰⁾ + δz2⁽¹⁾; z2⁽⁰⁾ does not depend on s1.")
     route2 = sp.diff(first_order_z()[1], s1) / (2 * s1)
-    d.add(sp.Eq(sp.Symbol("dz2*/ds1² (route 2)"), route2),
+    d.add(sp.Eq(sp.Symbol("dz2*/ds1² (route 2)"), route2, evaluate=False),
           "Second route: SymPy diff of the s-form z2* with respect to s1 (LambertW's own derivative), "
           "divided by 2s1.",
           _check_exact_we(route2, derived, "route 2 vs chain rule"))
@@ -294,7 +294,7 @@ def _cmp_eq65() -> Comparison:
     cxp = find_counterexample(we_to_w(s_to_we(dzp, cancel=False)),
                               we_to_w(s_to_we(pr.rhs, cancel=False)),
                               seed_key="eq65-from-printed64", domains=DOMAINS)
-    d.add(sp.Eq(sp.Symbol("d(printed Eq. 64)/ds1²"), dzp),
+    d.add(sp.Eq(sp.Symbol("d(printed Eq. 64)/ds1²"), dzp, evaluate=False),
           "Differentiating the printed Eq. 64 (with its δ⁰ typo) does not give Eq. 65: Eq. 65 was computed "
           "from the correct z2*, so Eq. 64's slip is typographical.",
           Check("counterexample", cxp is None,
@@ -303,7 +303,7 @@ def _cmp_eq65() -> Comparison:
                    notes="Verified at its stated order (first order in δ, remainder O(δ²)); exact proof in "
                          "the (w, E) parametrisation in the derivation's last step.")
     exact = _check_exact_we(pr.rhs, derived, "Eq. 65 vs derived")
-    d.add(sp.Eq(sp.Symbol("Eq. 65 (printed)"), pr.rhs), "Printed Eq. 65 equals the derived derivative.", exact)
+    d.add(sp.Eq(sp.Symbol("Eq. 65 (printed)"), pr.rhs, evaluate=False), "Printed Eq. 65 equals the derived derivative.", exact)
     return comp
 
 
@@ -312,7 +312,7 @@ def _cmp_thm2() -> Comparison:
     dz = _dz_we()["dz2_ds1sq"]
     fac = _factored_dz2_we()
     d = Derivation("Thm. 2: sign of dz2*/d(s1²) to first order in δ")
-    d.add(sp.Eq(sp.Symbol("dz2*/ds1²"), fac),
+    d.add(sp.Eq(sp.Symbol("dz2*/ds1²"), fac, evaluate=False),
           "Factored form of the derived first-order derivative (s2² = λ(w2E2 − 1), E_i = e^{W(1+s_i²/λ)}).",
           check_identity(dz, fac, seed_key="thm2-factor"))
     d.add(sp.Gt(delta, 0, evaluate=False), "δ > 0: assumed (Lemma 1 / Thm. 2 coupling); not a consequence.",
@@ -322,13 +322,13 @@ def _cmp_thm2() -> Comparison:
     d.add(sp.Gt(lam**2 * E1**2 * E2, 0, evaluate=False), "λ > 0 and E_i = e^{w_i} > 0.",
           Check("exact", bool((lam**2 * E1**2 * E2).is_positive), "SymPy: positive symbols"))
     sgn = sp.sign(_wr * sp.exp(_wr))
-    d.add(sp.Eq(sp.sign(_wr * sp.exp(_wr)), sgn),
+    d.add(sp.Eq(sp.sign(_wr * sp.exp(_wr)), sgn, evaluate=False),
           "W(x) > 0 for x > 0: W(x)e^{W(x)} = x > 0 and sign(w e^w) = sign(w) for real w; hence 1 + W_i > 0.",
           Check("exact", sgn == sp.sign(_wr) and bool((1 + w1).is_positive and (1 + w2).is_positive),
                 "SymPy: sign(w e^w) = sign(w); (1 + w_i).is_positive for w_i > 0"))
     g_prime = sp.diff(sp.exp(W(_x)), _x)
     g_prime_w = sp.cancel(g_prime.xreplace({W(_x): w1}).subs(_x, w1 * sp.exp(w1)))
-    d.add(sp.Eq(sp.Symbol("(e^{W})'(x)"), g_prime_w),
+    d.add(sp.Eq(sp.Symbol("(e^{W})'(x)"), g_prime_w, evaluate=False),
           "x ↦ e^{W(x)} is strictly increasing on x > 0: (e^{W})' = e^{W}W' = 1/(1+W) > 0.",
           Check("exact", sp.cancel(g_prime_w - 1 / (1 + w1)) == 0 and bool((1 / (1 + w1)).is_positive),
                 "SymPy diff, x = w e^w: derivative 1/(1+w), positive for w > 0"))

@@ -45,7 +45,7 @@ def _b1_decouple_cite() -> Comparison:
     K = sp.simplify(U * S2 * U.T)
     is_perm = all(v in (0, 1) for v in U) and all(sum(U.row(i)) == 1 for i in range(U.rows))
     d = Derivation("Which uncoupled case the B.1 toy with S = [2, 2] is")
-    d.add(sp.Eq(sp.Symbol("U S^2 U^T"), K), "S² = 4I, so U S² Uᵀ = 4 U Uᵀ = 4I (U orthogonal)",
+    d.add(sp.Eq(sp.Symbol("U S^2 U^T"), K, evaluate=False), "S² = 4I, so U S² Uᵀ = 4 U Uᵀ = 4I (U orthogonal)",
           Check("exact", K == 4 * sp.eye(2), "exact rational arithmetic"))
     d.add(f"U is a permutation matrix: {is_perm}", "entries 0.8, 0.6 are not in {0, 1}",
           Check("exact", not is_perm, "exact rational arithmetic"))

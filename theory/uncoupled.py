@@ -219,27 +219,27 @@ def case1() -> dict[str, Any]:
     """Case 1 (S² = s²I) derived with an orthogonal 3×3 U; returns the pieces and steps."""
     d = Derivation("Uncoupled case 1: S² = s²I (Eq. 12, 41-46)")
     U = cayley_orthogonal()
-    d.add(sp.Eq(sp.Symbol("U"), U), "A generic 3×3 orthogonal matrix: Cayley transform (I−K)(I+K)⁻¹ of a "
+    d.add(sp.Eq(sp.Symbol("U"), U, evaluate=False), "A generic 3×3 orthogonal matrix: Cayley transform (I−K)(I+K)⁻¹ of a "
           "skew-symmetric K (Definition 1's U is orthogonal).",
           check_identity(U * U.T, sp.eye(3), seed_key="case1-UUt", domains=DOMAINS))
     A = linear_term_matrix(U, [s**2] * 3).applyfunc(sp.cancel)
     c = 1 + s**2 / lam
-    d.add(sp.Eq(sp.Symbol("A"), A), "A = I + λ⁻¹US²Uᵀ (Eq. 9 with log(1−α) ≈ −α) with S² = s²I and UUᵀ = I: "
+    d.add(sp.Eq(sp.Symbol("A"), A, evaluate=False), "A = I + λ⁻¹US²Uᵀ (Eq. 9 with log(1−α) ≈ −α) with S² = s²I and UUᵀ = I: "
           "A = (1 + s²/λ)I — the dynamics decouple (Eq. 40 → 41).",
           check_identity(A, c * sp.eye(3), seed_key="case1-A", domains=DOMAINS))
     alpha_row = sp.Matrix([a_state])
     fld = (eta * field(alpha_row, A)).applyfunc(sp.cancel)
     d.add(fld, "Right side of Eq. 10, componentwise: η(−log a_k − (1 + s²/λ)a_k).")
     root = scalar_fixed_point(c)
-    d.add(sp.Eq(sp.Symbol("alpha_i^*"), root),
+    d.add(sp.Eq(sp.Symbol("alpha_i^*"), root, evaluate=False),
           "α̇ = 0 ⇔ −log α − cα = 0 with c = 1 + s²/λ (η > 0); SymPy solve: α = W(c)/c, unique since "
           "−log α − cα is strictly decreasing.", _check_scalar_root())
-    d.add(sp.Eq(root, lam * W(c) / (s**2 + lam)), "W(c)/c with c = (s²+λ)/λ.",
+    d.add(sp.Eq(root, lam * W(c) / (s**2 + lam), evaluate=False), "W(c)/c with c = (s²+λ)/λ.",
           check_identity(root, lam * W(c) / (s**2 + lam), seed_key="case1-root"))
     alpha_col = sp.Matrix([root] * 3)
     z = response(alpha_col, U, [s**2] * 3)
     colsums = sp.Matrix([sum(U[i, jj] for i in range(3)) for jj in range(3)])
-    d.add(sp.Eq(sp.Symbol("z^*"), z), "Eq. 11 with α* = (W(c)/c)·1: z* = (s²/λ)(W(c)/c) Uᵀ1, i.e. "
+    d.add(sp.Eq(sp.Symbol("z^*"), z, evaluate=False), "Eq. 11 with α* = (W(c)/c)·1: z* = (s²/λ)(W(c)/c) Uᵀ1, i.e. "
           "z_j* = s²W(c)/(s²+λ) Σ_i u_ij.",
           check_identity(z, s**2 * W(c) / (s**2 + lam) * colsums, seed_key="case1-z", domains=DOMAINS))
     return {"derivation": d, "U": U, "A": A, "c": c, "alpha": root, "field": fld, "z": z,
@@ -260,18 +260,18 @@ def case2() -> dict[str, Any]:
         ssq = [sy**2 for sy in syms]
         A = linear_term_matrix(P, ssq).applyfunc(sp.cancel)
         expected_A = sp.diag(*[1 + syms[p] ** 2 / lam for p in perm])
-        d.add(sp.Eq(sp.Symbol(f"A_{name}"), A),
+        d.add(sp.Eq(sp.Symbol(f"A_{name}"), A, evaluate=False),
               f"U = {name} (U[i, π(i)] = 1, π = {[p + 1 for p in perm]}): A = I + λ⁻¹US²Uᵀ is diagonal "
               "with A_ii = 1 + s_π(i)²/λ — the dynamics decouple.",
               check_identity(A, expected_A, seed_key=f"case2-A-{name}", domains=DOMAINS))
         alpha = _solve_diagonal(A)
-        d.add(sp.Eq(sp.Symbol(f"alpha^*_{name}"), alpha),
+        d.add(sp.Eq(sp.Symbol(f"alpha^*_{name}"), alpha, evaluate=False),
               "Each component solves −log α_i − A_ii α_i = 0: α_i* = W(A_ii)/A_ii (SymPy solve, "
               "verified by substitution). For a genuine permutation α_i* involves s_π(i), not s_i.",
               _check_scalar_root())
         z = response(alpha, P, ssq)
         zj = sp.Matrix([sy**2 * W(1 + sy**2 / lam) / (sy**2 + lam) for sy in syms])
-        d.add(sp.Eq(sp.Symbol(f"z^*_{name}"), z),
+        d.add(sp.Eq(sp.Symbol(f"z^*_{name}"), z, evaluate=False),
               "Eq. 11: z* = λ⁻¹S²Uᵀα*; (Uᵀα*)_j = α*_{π⁻¹(j)}, which involves s_j: z_j* = "
               "s_j²W(1+s_j²/λ)/(s_j²+λ) for every permutation.",
               check_identity(z, zj, seed_key=f"case2-z-{name}", domains=DOMAINS))
