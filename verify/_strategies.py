@@ -39,3 +39,14 @@ def eq15_points(draw, delta_max: float = 0.95, strong_first: bool = True):
     lam = 10.0 ** draw(log_lam)
     d = draw(st.floats(min_value=1e-3, max_value=delta_max))
     return 10.0**a, 10.0**b, lam, d
+
+
+def u15_printed(delta: float) -> np.ndarray:
+    """U of Eq. 15 evaluated from the *printed* matrix (theory.claims), not the engine's."""
+    import sympy as sp
+
+    from theory.claims import CLAIMS
+
+    M = CLAIMS["eq15"].printed
+    d = [x for x in M.free_symbols if x.name == "delta"][0]
+    return np.array(sp.lambdify(d, M, "numpy")(delta), dtype=float)

@@ -19,7 +19,7 @@ from scipy.special import lambertw
 from theory.claims import CLAIMS
 from theory.engine.first_order import lemma1_alpha
 from theory.engine.fixed_points import solve_fixed_points
-from verify._strategies import eq15_points
+from verify._strategies import eq15_points, u15_printed
 from verify._support import E, G, Tracker, V, assert_verdict
 
 EXPECTED = {
@@ -38,12 +38,6 @@ def test_verdict(verdicts, cid):
     assert_verdict(verdicts, cid, *EXPECTED[cid])
 
 
-def _u15(delta):
-    M = CLAIMS["eq15"].printed
-    d = [x for x in M.free_symbols if x.name == "delta"][0]
-    return np.array(sp.lambdify(d, M, "numpy")(delta), dtype=float)
-
-
 def _printed_eq14():
     eq = CLAIMS["lemma1"].printed
     syms = {x.name: x for x in eq.rhs.free_symbols}
@@ -51,7 +45,7 @@ def _printed_eq14():
     f = sp.lambdify([syms[k] for k in order], eq.rhs, "numpy")
 
     def alpha(s1, s2, lam, delta):
-        U = _u15(delta)
+        U = u15_printed(delta)
         A = U @ np.diag([s1**2 + lam, s2**2 + lam]) @ U.T / lam  # Eq. 55
         a0 = np.real(lambertw(np.diag(A))) / np.diag(A)  # Eq. 56
         return np.array(f(A[0, 0], A[0, 1], A[1, 0], A[1, 1], a0[0], a0[1]), dtype=float).ravel()
@@ -66,7 +60,7 @@ _t = Tracker("lemma1", "printed Eq. 14 vs engine's numpy Lemma 1", "random (s1, 
 def test_printed_eq14_equals_engine_lemma1(p):
     s1, s2, lam, d = p
     got = _printed_eq14()(s1, s2, lam, d)
-    ref = lemma1_alpha(np.array([s1, s2]), _u15(d), lam)
+    ref = lemma1_alpha(np.array([s1, s2]), u15_printed(d), lam)
     _t.update(got, ref)
     # Same formula, two implementations, float64: rounding only.
     np.testing.assert_allclose(got, ref, rtol=1e-10)
@@ -78,7 +72,7 @@ def test_eq14_error_shrinks_as_delta_squared(s1, s2, lam):
     f = _printed_eq14()
     err = []
     for d in deltas:
-        exact = solve_fixed_points(np.array([s1, s2]), _u15(d), lam, "eq10").alpha
+        exact = solve_fixed_points(np.array([s1, s2]), u15_printed(d), lam, "eq10").alpha
         err.append(np.max(np.abs(f(s1, s2, lam, d) - exact)))
     err = np.array(err)
     slope = np.polyfit(np.log(deltas), np.log(err), 1)[0]

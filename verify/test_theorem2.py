@@ -24,7 +24,7 @@ from theory.engine.first_order import dz2_ds1sq_first_order_derived
 from theory.engine.fixed_points import solve_fixed_points
 from theory.engine.sensitivities import dz_ds2
 from theory.report import record_evidence
-from verify._strategies import eq15_points
+from verify._strategies import eq15_points, u15_printed
 from verify._support import E, G, Tracker, V, assert_verdict
 
 EXPECTED = {
@@ -50,15 +50,9 @@ def _f(cid):
     return lambda *a: np.real(f(*a))
 
 
-def _u15(delta):
-    M = CLAIMS["eq15"].printed
-    d = [x for x in M.free_symbols if x.name == "delta"][0]
-    return np.array(sp.lambdify(d, M, "numpy")(delta), dtype=float)
-
-
 def _exact(s1, s2, lam, d, dyn="eq10"):
     s = np.array([s1, s2])
-    U = _u15(d)
+    U = u15_printed(d)
     fp = solve_fixed_points(s, U, lam, dyn)
     return fp, dz_ds2(s, U, lam, dyn, result=fp)[1, 0]
 
@@ -140,7 +134,7 @@ def test_figure_first_order_vs_exact_against_delta():
     s1, s2, lam = 4.0, 2.0, 1.0
     d = np.linspace(0.01, 0.99, 99)
     S = np.broadcast_to(np.array([s1, s2]), (d.size, 2))
-    U = np.stack([_u15(x) for x in d])
+    U = np.stack([u15_printed(x) for x in d])
     ex10 = dz_ds2(S, U, np.full(d.size, lam), "eq10")[:, 1, 0]
     ex9 = dz_ds2(S, U, np.full(d.size, lam), "eq9")[:, 1, 0]
     pr = _f("eq65")(s1, s2, lam, d)
