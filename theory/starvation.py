@@ -347,6 +347,19 @@ def _cmp_thm2() -> Comparison:
     flip_s = check_sign(fac_s, +1, seed_key="thm2-s1lts2", domains=DOMAINS,
                         constraint=lambda p: p[s1] < p[s2])
     d.add(sp.Gt(fac_s, 0, evaluate=False), "With s1 < s2 the first-order sign is positive.", flip_s)
+    # Beyond first order: at δ = 1/√2 the exact statement must fail. There U of Eq. 15 is the
+    # 45° rotation, U S² Uᵀ has equal diagonal entries, Eq. 10 (and Eq. 9) is symmetric under
+    # swapping the two examples, its unique fixed point has α1* = α2*, and then
+    # z2* = λ⁻¹s2²(−δα1* + √(1−δ²)α2*) = 0 for every s1: dz2*/ds1² = 0, not < 0.
+    Uh = rotation_u().subs(delta, 1 / sp.sqrt(2))
+    Kh = Uh * sp.diag(s1**2, s2**2) * Uh.T
+    a_eq = sp.Symbol("a", positive=True)
+    z2h = sp.simplify((sp.diag(s1**2, s2**2) * Uh.T * sp.Matrix([a_eq, a_eq]))[1] / lam)
+    d.add(sp.Eq(sp.Symbol("z2* at δ = 1/√2, α1* = α2* = a"), z2h, evaluate=False),
+          "At δ = 1/√2: (US²Uᵀ)₁₁ = (US²Uᵀ)₂₂, so the fixed point is swap-symmetric (α1* = α2*) and z2* ≡ 0 "
+          "for all s1; the exact dz2*/ds1² vanishes there, so the sign claim cannot hold on all of 0 < δ < 1.",
+          Check("exact", sp.simplify(Kh[0, 0] - Kh[1, 1]) == 0 and z2h == 0,
+                "SymPy: K11 − K22 = 0 and z2*(α1 = α2) = 0 at δ = 1/√2"))
     chk = Check("exact", d.all_checks_pass,
                 "first-order dz2*/ds1² factored exactly into −δ·s2²·(e^{W1} − e^{W2})/(λ²e^{2W1}e^{W2}(1+W1)(1+W2)); "
                 "every factor's sign proved (δ > 0, s2² > 0, 1 + W > 0, e^{W(x)} increasing); numeric "
@@ -356,8 +369,10 @@ def _cmp_thm2() -> Comparison:
         regime="Proved only to first order in δ and only for δ > 0 in the convention of Eq. 15 "
                "(U[2,1] = +δ): dz2*/ds1² = −δ s2²(e^{W(1+s1²/λ)} − e^{W(1+s2²/λ)})/(λ²e^{2W1}e^{W2}(1+W1)(1+W2)) "
                "+ O(δ²) < 0 when s1 > s2. For δ < 0 or s1 < s2 the first-order term is positive, at s1 = s2 it "
-               "vanishes; for finite δ the sign rests on the O(δ²) remainder (not established by the proof; "
-               "left to the numeric engine).",
+               "vanishes. Beyond first order the claim cannot hold for every δ ∈ (0, 1): at δ = 1/√2 the fixed "
+               "point is swap-symmetric and z2* ≡ 0 (exact). The engine's exact sensitivities "
+               "(verify/test_theorem2.py, gsv probe) locate the sign change there: dz2*/ds1² < 0 for "
+               "0 < δ < 1/√2 and > 0 beyond, for Eq. 10 and Eq. 9.",
         routes=("printed", "first-order derivation", "sign factorisation", "numeric sign"),
         derivation=d,
         notes="The printed theorem states neither the order nor the sign of δ; the proof (App. C.10) uses "
