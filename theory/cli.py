@@ -7,6 +7,7 @@ Subcommands:
     gsv probe [--grid N] [--out DIR] [--json]  where the perturbation theory breaks down
     gsv report [--out DIR]                write the derivation reports (symbolic verdicts only)
     gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
+    gsv train moons [--seeds N] [--iterations N] [--device D] [--out DIR] [--quick]  (needs torch)
 
 Bad input exits with status 2 and a one-line message naming the parameter.
 """
@@ -173,6 +174,26 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    """``gsv train moons``: the two-moons experiment of §2 / App. B.2 (needs torch)."""
+    try:
+        from empirical.experiment import run_moons  # torch is imported here, never at CLI import
+    except ImportError as exc:
+        print(f"gsv: error: gsv train needs torch (pip install -e '.[empirical]'): {exc}", file=sys.stderr)
+        return 2
+    if args.seeds is not None and args.seeds < 2:
+        raise ValueError(f"--seeds must be >= 2; got {args.seeds}")
+    if args.iterations is not None and args.iterations < 1:
+        raise ValueError(f"--iterations must be >= 1; got {args.iterations}")
+    results = run_moons(args.out, seeds=args.seeds, iterations=args.iterations, device=args.device,
+                        quick=args.quick, configs=args.configs, threads=args.threads)
+    from pathlib import Path
+
+    print(Path(args.out, "moons", "summary.md").read_text())
+    print(f"run folders: {Path(args.out, 'moons')}/<configuration>/ ({len(results)} configurations)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsv", description="Gradient Starvation theory verifier")
     p.add_argument("--version", action="version", version=f"gsv {__version__}")
@@ -206,6 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--out", default=None, help="folder for grids (.npz, .csv), figures (.png), summary")
     pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
     pp.set_defaults(func=_cmd_probe)
+    pt = sub.add_parser("train", help="train and measure the two-moons experiments (§2, App. B.2; needs torch)")
+    pt.add_argument("experiment", choices=["moons"], help="experiment to run")
+    pt.add_argument("--seeds", type=int, default=None, help="number of seeds (default 10; --quick 4)")
+    pt.add_argument("--iterations", type=int, default=None,
+                    help="base iterations (default 10000 as App. B.2; --quick 1000); 'longer' runs 10x")
+    pt.add_argument("--device", default=None, help="auto (CUDA, then MPS, then CPU), cpu, cuda[:k] or mps")
+    pt.add_argument("--out", default="runs", help="parent folder of the run folders (default runs/)")
+    pt.add_argument("--quick", action="store_true", help="small configuration used by the tests (see empirical.experiment)")
+    pt.add_argument("--configs", nargs="+", default=None, help="subset of configuration names")
+    pt.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    pt.set_defaults(func=_cmd_train)
     return p
 
 

@@ -1,0 +1,94 @@
+"""Two moons, measured (§2, §4.1, App. B.2, Fig. 1 and Fig. 6) on the quick configuration.
+
+The paper's implied verdict (issue 5): at Δ = +0.1, spectral decoupling (SD) gives a larger
+input-space margin than every other configuration, by more than the seed spread, and the
+common remedies do not.
+
+Quick configuration (empirical.experiment): 4 seeds, 1,000 iterations (Fig. 1's count, not
+App. B.2's 10,000), every configuration except "deeper" and "longer", margin search with
+24 directions × 24 steps. "Seed spread" = the sum of the two configurations' standard
+deviations over seeds.
+
+What is measured (assertions below state it; they are what this run measures, not tuned):
+* The 10th percentile of the per-point margins (the points nearest to the boundary, i.e.
+  the paper's "boundary located very close to the data points"): SD's exceeds every other
+  Δ = +0.1 configuration's by more than the seed spread — agrees with the paper. The closest
+  competitor is Adam with lr 3e-3, with a small excess over the spread.
+* The MEAN margin over points does NOT single SD out: SD's mean margin is not larger than
+  the plain network's (it is slightly smaller; the curved boundary gains on the moon tips
+  and loses on the bulk of far points). This disagrees with a reading of "larger margin"
+  as the average distance; the paper does not define which summary it means.
+* SD relies on the second coordinate more than the plain network (sin² of the boundary
+  normal's angle to the discriminative axis at the nearest boundary points).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+EXPECTED: dict = {}   # no claims of the theory: this module measures §2 / App. B.2
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    from empirical.experiment import run_moons
+
+    from empirical.experiment import summary_markdown
+    from theory.report import add_page
+
+    out = tmp_path_factory.mktemp("runs")
+    res = run_moons(out, quick=True, progress=False)
+    root = out / "moons"
+    figs = {f.stem: f.read_bytes() for f in (root / "fig1.png", root / "fig6.png") if f.exists()}
+    add_page("empirical-two-moons", "Empirical: two moons (quick configuration)",
+             "Measured by `verify/test_empirical_moons.py` on the quick configuration (4 seeds, "
+             "1,000 iterations; 'deeper' and 'longer' left out). Mean ± std over seeds; margins are "
+             "input-space distances to the decision boundary; reliance is sin² of the boundary "
+             "normal's angle to the discriminative axis.\n\n" + summary_markdown(res), figures=figs)
+    return {k: v["summary"] for k, v in res.items()}, out
+
+
+def _sep(table):
+    return {k: v for k, v in table.items() if k != "plain_nonseparable"}
+
+
+def test_all_fit_the_training_set(quick):
+    table, _ = quick
+    for name, s in _sep(table).items():
+        assert s["accuracy"]["mean"] == 1.0, name
+
+
+def test_sd_margin_p10_exceeds_every_other_configuration(quick):
+    table, _ = quick
+    sd = table["sd"]["margin_p10"]
+    for name, s in _sep(table).items():
+        if name == "sd":
+            continue
+        m = s["margin_p10"]
+        gap = sd["mean"] - m["mean"]
+        assert gap > sd["std"] + m["std"], (name, sd, m)
+
+
+def test_mean_margin_does_not_single_out_sd(quick):
+    # measured disagreement with the paper's "larger margin" read as the mean distance
+    table, _ = quick
+    sd, plain = table["sd"]["margin_mean"], table["plain"]["margin_mean"]
+    assert sd["mean"] - plain["mean"] <= sd["std"] + plain["std"]
+
+
+def test_sd_relies_on_second_coordinate_more_than_plain(quick):
+    table, _ = quick
+    sd, plain = table["sd"]["reliance_normal"], table["plain"]["reliance_normal"]
+    assert sd["mean"] - plain["mean"] > sd["std"] + plain["std"]
+
+
+def test_run_folders_written(quick):
+    _, out = quick
+    root = out / "moons"
+    for f in ("summary.json", "summary.md", "fig1.png", "fig6.png"):
+        assert (root / f).exists(), f
+    for name in ("plain", "sd"):
+        for f in ("config.json", "environment.json", "metrics.json", "heatmap.png", "checkpoint.pt"):
+            assert (root / name / f).exists(), (name, f)
