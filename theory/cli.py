@@ -175,20 +175,31 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    """``gsv train moons``: the two-moons experiment of §2 / App. B.2 (needs torch)."""
-    try:
-        from empirical.experiment import run_moons  # torch is imported here, never at CLI import
+    """``gsv train EXPERIMENT``: two moons (§2 / App. B.2), width sweep and starvation (issue 6)."""
+    from pathlib import Path
+
+    try:  # torch is imported here, never at CLI import
+        if args.experiment == "moons":
+            from empirical.experiment import run_moons
+        elif args.experiment == "width-sweep":
+            from empirical.width_sweep import run_width_sweep, summary_markdown
+        else:
+            from empirical.starvation import run_starvation, summary_markdown
     except ImportError as exc:
         print(f"gsv: error: gsv train needs torch (pip install -e '.[empirical]'): {exc}", file=sys.stderr)
         return 2
+    if args.experiment != "moons":
+        run = run_width_sweep if args.experiment == "width-sweep" else run_starvation
+        res = run(quick=args.quick, out=args.out)
+        print(summary_markdown(res))
+        print(f"run folder under {Path(args.out)}/")
+        return 0
     if args.seeds is not None and args.seeds < 2:
         raise ValueError(f"--seeds must be >= 2; got {args.seeds}")
     if args.iterations is not None and args.iterations < 1:
         raise ValueError(f"--iterations must be >= 1; got {args.iterations}")
     results = run_moons(args.out, seeds=args.seeds, iterations=args.iterations, device=args.device,
                         quick=args.quick, configs=args.configs, threads=args.threads)
-    from pathlib import Path
-
     print(Path(args.out, "moons", "summary.md").read_text())
     print(f"run folders: {Path(args.out, 'moons')}/<configuration>/ ({len(results)} configurations)")
     return 0
@@ -227,8 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--out", default=None, help="folder for grids (.npz, .csv), figures (.png), summary")
     pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
     pp.set_defaults(func=_cmd_probe)
-    pt = sub.add_parser("train", help="train and measure the two-moons experiments (§2, App. B.2; needs torch)")
-    pt.add_argument("experiment", choices=["moons"], help="experiment to run")
+    pt = sub.add_parser("train", help="train and measure networks (two moons; width sweep; starvation; needs torch)")
+    pt.add_argument("experiment", choices=["moons", "width-sweep", "starvation"],
+                    help="moons (§2, App. B.2); width-sweep and starvation (beyond the NTK regime)")
     pt.add_argument("--seeds", type=int, default=None, help="number of seeds (default 10; --quick 4)")
     pt.add_argument("--iterations", type=int, default=None,
                     help="base iterations (default 10000 as App. B.2; --quick 1000); 'longer' runs 10x")
