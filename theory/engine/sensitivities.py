@@ -51,29 +51,21 @@ def dz_ds2(
     """
     if result is None:
         result = solve_fixed_points(s, U, lam, dynamics, y=y, gamma=gamma, tol=tol)
-    elif result.dynamics != dynamics:
-        raise ValueError(f"result was solved for dynamics {result.dynamics!r}, not {dynamics!r}")
+    # One implicit-differentiation solve, shared with dalpha_ds2; then Eq. 11 by the product rule:
+    # dz_i/ds_j² = λ⁻¹[δ_ij (Uᵀα)_i + s_i² (Uᵀ dα/ds_j²)_i].
+    dalpha = dalpha_ds2(s, U, lam, dynamics, result=result)
     s, U, lam, _, _, n, batch = _prepare(s, U, lam)
     if dynamics in ("sd", "b5"):
-        return np.zeros(batch + (n, n))
-    N = int(np.prod(batch, dtype=np.int64))
-    sf = np.broadcast_to(s, batch + (n,)).reshape(N, n)
-    Uf = np.broadcast_to(U, batch + (n, n)).reshape(N, n, n)
-    lf = np.broadcast_to(lam, batch).reshape(N)
-    alpha = np.asarray(result.alpha).reshape(N, n)
-    s2 = sf * sf
-    shift = lf[:, None] if dynamics == "eq10" else 0.0
-    UT = np.swapaxes(Uf, -1, -2)
-    M = (Uf * (s2 + shift)[:, None, :]) @ UT / lf[:, None, None]
-    D = alpha if dynamics == "eq10" else alpha * (1.0 - alpha)
+        return dalpha  # zeros: z* does not depend on S
+    s2 = np.broadcast_to(s * s, batch + (n,))
+    UT = np.swapaxes(np.broadcast_to(U, batch + (n, n)), -1, -2)
+    alpha = np.asarray(result.alpha).reshape(batch + (n,))
     ua = (UT @ alpha[..., None])[..., 0]  # Uᵀα
-    B = -Uf * ua[:, None, :] / lf[:, None, None]  # ∂F/∂s_j² as columns
-    lhs = np.eye(n) + D[:, :, None] * M
-    dalpha = np.linalg.solve(lhs, D[:, :, None] * B)
-    dz = (s2[:, :, None] * (UT @ dalpha)) / lf[:, None, None]
+    lam_b = np.broadcast_to(lam, batch)[..., None]
+    dz = s2[..., :, None] * (UT @ dalpha) / lam_b[..., None]
     idx = np.arange(n)
-    dz[:, idx, idx] += ua / lf[:, None]
-    return dz.reshape(batch + (n, n))
+    dz[..., idx, idx] += ua / lam_b
+    return dz
 
 
 def dalpha_ds2(
@@ -93,6 +85,8 @@ def dalpha_ds2(
     """
     if result is None:
         result = solve_fixed_points(s, U, lam, dynamics)
+    elif result.dynamics != dynamics:
+        raise ValueError(f"result was solved for dynamics {result.dynamics!r}, not {dynamics!r}")
     s, U, lam, _, _, n, batch = _prepare(s, U, lam)
     if dynamics in ("sd", "b5"):
         return np.zeros(batch + (n, n))
