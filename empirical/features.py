@@ -348,3 +348,14 @@ def linearized_optimum(K: np.ndarray, y: np.ndarray, loss: str, lam: float, *, t
         J = Dg[:, None] * K + lam * np.eye(n)
         beta -= np.linalg.solve(J, r)
     return K @ beta
+
+
+def write_run(root, res: dict, figure, summary_markdown) -> None:
+    """Write a run folder: ``metrics.json``, the figure(s) drawn by ``figure(res, root)``, ``summary.md``."""
+    import json
+    from pathlib import Path
+
+    root = Path(root)
+    (root / "metrics.json").write_text(json.dumps(res, indent=1))
+    figure(res, root)
+    (root / "summary.md").write_text(summary_markdown(res))

@@ -26,14 +26,13 @@ Claim under test (Thm. 2, §3.4): with CE, reliance on feature 2 decreases as a 
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from empirical.features import MLP, train, two_feature_data
+from empirical.features import MLP, train, two_feature_data, write_run
 
 QUICK = {"a": [0.5, 1.0, 2.0, 3.0], "seeds": 10, "widths": [32, 256], "losses": ["ce_wd", "sd"]}
 FULL = {"a": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0], "seeds": 20, "widths": [32, 512, 4096],
@@ -126,19 +125,16 @@ def run_starvation(quick: bool = True, out: str | Path = "runs") -> dict:
                       "optimizer": "L-BFGS float64"},
            "cells": cells, "wall_s": time.perf_counter() - t0,
            "environment": environment(torch.device("cpu")), "dir": str(root)}
-    (root / "metrics.json").write_text(json.dumps(res, indent=1))
-    _figure(res, root)
-    (root / "summary.md").write_text(summary_markdown(res))
+    write_run(root, res, _figure, summary_markdown)
     return res
 
 
 def _figure(res: dict, root: Path) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # figures are optional; metrics.json is the result
-        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     keys = ("m2_rel", "acc2", "g2")
     fig, axes = plt.subplots(1, len(keys), figsize=(13, 4))
     for ax, k in zip(axes, keys):

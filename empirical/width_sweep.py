@@ -19,14 +19,13 @@ weakens with width; the engine is given that Φ₀, so its prediction stays self
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from empirical.features import MLP, features_of, train, two_feature_data
+from empirical.features import MLP, features_of, train, two_feature_data, write_run
 
 QUICK = {"widths": [16, 64, 256, 1024], "seeds": 3, "params": ["ntk", "sp"], "losses": ["ce_wd", "sd"]}
 FULL = {"widths": [16, 64, 256, 1024, 4096, 8192], "seeds": 5, "params": ["ntk", "sp"], "losses": ["ce_wd", "sd"]}
@@ -91,19 +90,16 @@ def run_width_sweep(quick: bool = True, out: str | Path = "runs") -> dict:
     res = {"config": {**cfg, "data": DATA, "lam": LAM, "act": "gelu", "optimizer": "L-BFGS float64"},
            "rows": rows, "wall_s": time.perf_counter() - t0,
            "environment": environment(torch.device("cpu")), "dir": str(root)}
-    (root / "metrics.json").write_text(json.dumps(res, indent=1))
-    _figure(res, root)
-    (root / "summary.md").write_text(summary_markdown(res))
+    write_run(root, res, _figure, summary_markdown)
     return res
 
 
 def _figure(res: dict, root: Path) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # figures are optional; metrics.json is the result
-        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for key, ax, lab in (("gap", axes[0], "‖z* − z‖/‖z*‖"), ("kernel_change", axes[1], "‖Θ_T − Θ₀‖/‖Θ₀‖")):
         for p in res["config"]["params"]:
