@@ -1,14 +1,19 @@
 """eNTK benchmark: analytic chunked Gram (empirical.features.MLP.ntk) vs a per-example autograd loop.
 
-The loop computes each row ∂f(x_i)/∂θ by one backward pass, stacks Φ₀ (n × m) and forms
-Φ₀Φ₀ᵀ. Prints both times, their ratio and the max abs difference (one run).
+The loop (the baseline) computes each row ∂f(x_i)/∂θ by one backward pass, stacks Φ₀
+(n × m) and forms Φ₀Φ₀ᵀ. The project's route never forms Φ₀: it accumulates
+c_v²[R Rᵀ + c_w²(X Xᵀ) ⊙ (G Gᵀ)] over chunks of hidden units (see ``MLP.ntk``). For each
+width, in one run, it prints both wall times (median of ``--repeat`` runs), their ratio,
+the max abs difference of the two Gram matrices, and the working memory of each route
+(Φ₀: n·m doubles; chunked: a few n × chunk blocks).
 
-Usage: python benchmarks/bench_entk.py [--n 64] [--width 4096] [--d 8]
+Usage: python benchmarks/bench_entk.py [--n 64] [--widths 256 1024 8192] [--d 8] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import numpy as np
@@ -30,27 +35,47 @@ def autograd_loop(m: MLP, X: torch.Tensor) -> torch.Tensor:
     return Phi @ Phi.T
 
 
-def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__)
+def _median_time(fn, repeat: int) -> tuple[float, torch.Tensor]:
+    ts, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts), out
+
+
+def main(argv=None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=64)
-    ap.add_argument("--width", type=int, default=4096)
+    ap.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 8192])
     ap.add_argument("--d", type=int, default=8)
+    ap.add_argument("--chunk", type=int, default=1024)
+    ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args(argv)
+    if a.n < 2 or a.d < 2 or a.repeat < 1 or a.chunk < 1 or min(a.widths) < 1:
+        raise ValueError("need --n >= 2, --d >= 2, --repeat >= 1, --chunk >= 1, widths >= 1")
     torch.set_num_threads(1)
     X, _ = two_feature_data(a.n, a.d, 2.0, 1.0, seed=0)
     Xt = torch.tensor(X)[None]
-    m = MLP.init(1, a.width, a.d, "ntk", seed=0)
-    t = time.perf_counter()
-    K1 = m.ntk(Xt)[0]
-    t1 = time.perf_counter() - t
-    t = time.perf_counter()
-    K2 = autograd_loop(m, Xt)
-    t2 = time.perf_counter() - t
-    res = {"n": a.n, "width": a.width, "params": a.width * (a.d + 1), "chunked_s": t1, "loop_s": t2,
-           "ratio": t2 / t1, "max_abs_diff": float((K1 - K2).abs().max())}
-    print(res)
-    return res
+    out = []
+    print(f"n = {a.n}, d = {a.d}, chunk = {a.chunk}, torch {torch.__version__}, 1 thread, median of {a.repeat}")
+    print("| width | params m | chunked s | autograd loop s | ratio | max abs diff | Φ₀ MB | chunked MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for w in a.widths:
+        m = MLP.init(1, w, a.d, "ntk", seed=0)
+        t1, K1 = _median_time(lambda: m.ntk(Xt, chunk=a.chunk)[0], a.repeat)
+        t2, K2 = _median_time(lambda: autograd_loop(m, Xt), a.repeat)
+        params = w * (a.d + 1)
+        # Φ₀: n·m doubles; chunked: h, R, G blocks of n × chunk plus two n × n accumulators
+        mem_phi, mem_chunk = 8 * a.n * params / 2**20, 8 * (3 * a.n * min(a.chunk, w) + 3 * a.n * a.n) / 2**20
+        r = {"n": a.n, "width": w, "params": params, "chunked_s": t1, "loop_s": t2, "ratio": t2 / t1,
+             "max_abs_diff": float((K1 - K2).abs().max()), "phi_mb": mem_phi, "chunked_mb": mem_chunk}
+        out.append(r)
+        print(f"| {w} | {params} | {t1:.4f} | {t2:.3f} | {t2 / t1:.0f}× | {r['max_abs_diff']:.1e} | "
+              f"{mem_phi:.1f} | {mem_chunk:.2f} |", flush=True)
+    return out
 
 
 if __name__ == "__main__":
+    np.set_printoptions(precision=4)
     main()

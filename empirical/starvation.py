@@ -2,23 +2,59 @@
 
 Sweep feature 1's strength a with feature 2's strength b = 1 fixed
 (:func:`empirical.features.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,
-σ = 0.3, a fresh draw per seed), train the centred GELU MLP f̃ to its optimum under
-CE + λ/2‖θ−θ₀‖² ("ce_wd", Eq. 5) and under SD (Eq. 17), λ = 0.1, NTK parameterization,
-at a small and a large width, and measure reliance on feature 2 on 400 test points of the
-same distribution:
+σ = 0.3, a fresh draw per seed, the same draw — up to the a·c1·e1 term — for every a of a
+seed), train the centred MLP f̃ (:class:`empirical.features.MLP`, GELU or ReLU, NTK or
+standard parameterization, the same initialization for every a of a seed) to its optimum
+under CE + λ/2‖θ−θ₀‖² ("ce_wd", Eq. 5 centred) and under SD (Eq. 17), λ = 0.1, at a small
+and a large width, and measure reliance on feature 2.
+
+Behavioural measures, on 400 test points of the same distribution:
 
 * ``m2``: mean logit margin y·f̃(x) on the test points with feature 1 removed (the
-  a·c1·e1 term omitted, everything else identical) — behavioural;
-* ``acc2``: accuracy on the same points — behavioural;
+  a·c1·e1 term omitted, everything else identical);
+* ``acc2``: accuracy on the same points;
 * ``g2``: mean of y·∂f̃/∂x₂ over the (unmodified) test points — the network's response in
   the feature-2 input direction;
 * ``m2_rel``: m2 divided by the same seed's m2 at the smallest a (dimensionless, so CE and
   SD, whose logit scales differ, can be compared).
 
+eNTK measures (Definition 1, Eq. 4), on the training set: Θ₀ = Φ₀Φ₀ᵀ at initialization,
+Y Θ₀ Y = U S² Uᵀ, z = Uᵀ Y (ŷ − ŷ₀) of the trained network (ŷ₀ = 0: the net is centred).
+Feature 2's singular direction j2 and its sign are identified at every a by
+:func:`empirical.features.feature_directions` — overlap with r2, the top singular vector of
+YΦ₀ on the same points with feature 1 removed (and j2 ≠ j1, feature 1's direction found the
+same way with feature 2 removed) — because the index order changes along the sweep
+(feature 2 is the top direction at a = 0.5, feature 1 owns the top two at a ≥ 2) and column
+signs are arbitrary. Reported:
+
+* ``z2``: sign2 · z_{j2}, the trained network's response to feature 2 (Thm. 2's z2);
+* ``z2_lin``: the same component of the engine's z* for the same Φ₀ and λ (Eq. 9 exact
+  dual for CE + weight decay, Eq. 18 for SD) — the linearized theory's prediction for this
+  very data set and initialization, so a sign of dz2/da² can be read against it;
+* ``ov2``: the overlap |u_{j2}ᵀ r2| (quality of the identification; 1 = unambiguous);
+* ``s1sq``, ``s2sq``: s²_{j1}, s²_{j2}.
+
 Slope: per seed, the least-squares slope of each measure against a² (s₁² ∝ a² to leading
-order: feature 1's contribution to Θ grows with a²; Definition 2 differentiates by s₁²);
-reported as the mean over seeds with a 95 % Student-t interval (the seeds are independent
-draws of data and initialization).
+order — checked: ``s1sq`` is reported; Definition 2 differentiates by s₁²), reported as the
+mean over seeds with a 95 % Student-t interval (seeds are independent draws of data and
+initialization). Behavioural slopes use every a; eNTK slopes only a > b, Thm. 2's regime
+s₁² > s₂²: at a < b the feature-2 direction is the top (all-positive, "mean") direction
+with a large response, at a > b it is a lower direction whose example weights are
+c₂'s variation around the mean, so a slope across a = b would measure that hand-over, not
+starvation. ``j2_stable_frac`` is the fraction of seeds whose j2 is the same index at every
+a > b; ``ov2_median`` the median overlap there. Why overlaps are far from 1 in this data:
+the two features' example weights c₁, c₂ (mean 1, spread τ) have cosine ≈ 1/(1+τ²) = 0.8,
+so the features share the mean direction and the δ of Eq. 15 is not small.
+
+Training: L-BFGS (float64) for CE + weight decay; for SD, L-BFGS for 400 iterations and then
+the minimum-norm Gauss–Newton finish (:func:`empirical.features.gauss_newton_sd`) to
+max|∇| ~ 1e-14 — the measures are recorded at both points (cells ``…/sd_lbfgs`` and
+``…/sd``), because L-BFGS alone stopped at max|∇| ~ 1e-2 and whether that changes the SD
+conclusion is part of the question. SD's minimisers form a manifold (every θ with
+f̃(X) = ŷ*), so the one reached depends on the path; ``…/sd_gn`` is Gauss–Newton from θ₀
+(its first step is the linearized minimum-norm interpolant), a second minimiser, measured
+to see whether the conclusion depends on which one. ``sd_method = "gn"`` (QUICK) runs only
+that one.
 
 Claim under test (Thm. 2, §3.4): with CE, reliance on feature 2 decreases as a grows
 (slope < 0); with SD the dependence vanishes or is much weaker.
@@ -26,22 +62,33 @@ Claim under test (Thm. 2, §3.4): with CE, reliance on feature 2 decreases as a 
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from empirical.features import MLP, train, two_feature_data, write_run
+from empirical.features import MLP, feature_directions, features_of, train, two_feature_data, write_run
 
-QUICK = {"a": [0.5, 1.0, 2.0, 3.0], "seeds": 10, "widths": [32, 256], "losses": ["ce_wd", "sd"]}
-FULL = {"a": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0], "seeds": 20, "widths": [32, 512, 4096],
-        "losses": ["ce_wd", "sd"]}
+QUICK = {"a": [0.5, 1.0, 2.0, 2.5, 3.0], "seeds": 10, "sd_method": "gn",
+         "cells": [{"param": p, "act": "gelu", "loss": loss, "width": w}
+                   for p in ("ntk", "sp") for w in (32, 256) for loss in ("ce_wd", "sd")]}
+FULL = {"a": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0], "seeds": 12, "sd_method": "lbfgs+gn",
+        "cells": [{"param": p, "act": "gelu", "loss": loss, "width": w}
+                  for p in ("ntk", "sp") for w in (32, 1024) for loss in ("ce_wd", "sd")]
+        + [{"param": "ntk", "act": "relu", "loss": "ce_wd", "width": w} for w in (32, 1024)]
+        + [{"param": "ntk", "act": "relu", "loss": "sd", "width": 32}]}
 DATA = {"n": 32, "d": 8, "b": 1.0, "tau": 0.5, "sigma": 0.3, "n_test": 400}
 LAM = 0.1
-PARAM = "ntk"
-MAX_ITER = {"ce_wd": 3000, "sd": 400}   # SD: flat θ-directions, see empirical.width_sweep
-MEASURES = ("m2", "acc2", "g2", "m2_rel", "m_clean", "acc_clean")
+MAX_ITER = {"ce_wd": 3000, "sd": 400}   # SD's L-BFGS stage; the Gauss–Newton finish converges
+# ReLU + CE: L-BFGS stalls on activation kinks (max|∇| ~ 1e-2 after 3,000 iterations at
+# width 32, no better than after 1,500); the reached max|∇| is reported with the cell.
+MAX_ITER_RELU_CE = 1500
+BEHAVIOUR = ("m2", "acc2", "g2", "m2_rel", "m_clean", "acc_clean")
+ENTK = ("z2", "z2_lin", "z1", "ov2", "s1sq", "s2sq", "j2")
+MEASURES = BEHAVIOUR + ENTK
+_TEST_DOUBLES = 2 ** 22   # test-set evaluation in copy chunks of ≤ 4M hidden activations (32 MB)
 
 
 def t_interval(x: np.ndarray) -> tuple[float, float, float]:
@@ -49,6 +96,8 @@ def t_interval(x: np.ndarray) -> tuple[float, float, float]:
     from scipy.stats import t
 
     x = np.asarray(x, float)
+    if x.ndim != 1 or len(x) < 2:
+        raise ValueError(f"x must be a 1-D sample of size >= 2; got shape {x.shape}")
     h = t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return float(x.mean()), float(x.mean() - h), float(x.mean() + h)
 
@@ -59,70 +108,173 @@ def slope(xs: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return (Y - Y.mean(1, keepdims=True)) @ xc / (xc @ xc)
 
 
-def _cell(width: int, loss: str, a_list: list[float], seeds: list[int], lam: float = LAM) -> dict:
-    """Train all (seed, a) copies at once; return measures [S, A]."""
-    S, A = len(seeds), len(a_list)
-    n, d = DATA["n"], DATA["d"]
+def cell_key(c: dict) -> str:
+    """``param/act/loss/wWIDTH``, e.g. ``ntk/gelu/ce_wd/w32``."""
+    return f"{c['param']}/{c['act']}/{c['loss']}/w{c['width']}"
+
+
+def _data(seeds: list[int], a_list: list[float]) -> dict:
+    """Training and test sets, [S·A, ...] tensors, seed-major; plus the two reference sets."""
+    n, d, b = DATA["n"], DATA["d"], DATA["b"]
     kw = {"tau": DATA["tau"], "sigma": DATA["sigma"]}
-    tr, te, te1 = [], [], []
+    tr, tr_f1, tr_f2, te, te1 = [], [], [], [], []
     for s in seeds:
         for a in a_list:
             # the same seed for every a: only feature 1's strength changes along a sweep
-            tr.append(two_feature_data(n, d, a, DATA["b"], seed=2000 + s, **kw))
-            te.append(two_feature_data(DATA["n_test"], d, a, DATA["b"], seed=5000 + s, **kw))
-            te1.append(two_feature_data(DATA["n_test"], d, a, DATA["b"], seed=5000 + s,
-                                        remove_feature1=True, **kw))
-    X = torch.tensor(np.stack([D[0] for D in tr]))
-    y = torch.tensor(np.stack([D[1] for D in tr]))
-    # the same initialization for every a of a seed (paired comparison along the sweep)
-    m = MLP.init(S * A, width, d, PARAM, seed=[31 * s + 17 for s in seeds for _ in a_list])
-    info = train(m, X, y, loss, lam, max_iter=MAX_ITER[loss])
-    Xt = torch.tensor(np.stack([D[0] for D in te])).requires_grad_(True)
-    yt = torch.tensor(np.stack([D[1] for D in te]))
-    X1 = torch.tensor(np.stack([D[0] for D in te1]))
-    with torch.no_grad():
-        o1 = m(X1)
-    o = m(Xt)
-    (gx,) = torch.autograd.grad(o.sum(), Xt)
-    o = o.detach()
-    res = {"m2": (yt * o1).mean(1), "acc2": ((yt * o1) > 0).double().mean(1),
-           "g2": (yt * gx[:, :, 1]).mean(1), "m_clean": (yt * o).mean(1),
+            tr.append(two_feature_data(n, d, a, b, seed=2000 + s, **kw))
+            tr_f1.append(two_feature_data(n, d, a, 0.0, seed=2000 + s, **kw))   # feature 1 alone
+            tr_f2.append(two_feature_data(n, d, 0.0, b, seed=2000 + s, **kw))   # feature 2 alone
+            te.append(two_feature_data(DATA["n_test"], d, a, b, seed=5000 + s, **kw))
+            te1.append(two_feature_data(DATA["n_test"], d, a, b, seed=5000 + s, remove_feature1=True, **kw))
+
+    def T(L, k):
+        return torch.tensor(np.stack([D[k] for D in L]))
+
+    return {"X": T(tr, 0), "y": T(tr, 1), "X_f1": T(tr_f1, 0), "X_f2": T(tr_f2, 0),
+            "Xt": T(te, 0), "yt": T(te, 1), "Xt1": T(te1, 0)}
+
+
+def _entk_basis(m: MLP, D: dict) -> dict:
+    """(s, U) of YΦ₀ at initialization and the feature-1/feature-2 identification."""
+    y = D["y"].numpy()
+    s, U = features_of(m.ntk(D["X"]).numpy(), y)
+    _, U1 = features_of(m.ntk(D["X_f1"]).numpy(), y)
+    _, U2 = features_of(m.ntk(D["X_f2"]).numpy(), y)
+    fd = feature_directions(U, U1[..., 0], U2[..., 0])
+    return {"s": s, "U": U, **fd}
+
+
+def _pick(z: np.ndarray, j: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    return sign * np.take_along_axis(z, j[:, None], 1)[:, 0]
+
+
+def _measure(m: MLP, D: dict, basis: dict, z_lin: np.ndarray) -> dict:
+    """Behavioural and eNTK measures of the trained batch, each [S·A]."""
+    B, nt = D["Xt"].shape[:2]
+    step = max(1, _TEST_DOUBLES // (nt * m.width))
+    o_all, o1_all, g_all = [], [], []
+    W, v = m.W.detach(), m.v.detach()
+    for i in range(0, B, step):
+        sl = slice(i, i + step)
+        sub = MLP(W[sl], v[sl], m.W0[sl], m.v0[sl], m.param, m.act)
+        Xt = D["Xt"][sl].clone().requires_grad_(True)
+        o = sub(Xt)
+        (gx,) = torch.autograd.grad(o.sum(), Xt)
+        with torch.no_grad():
+            o1_all.append(sub(D["Xt1"][sl]))
+        o_all.append(o.detach())
+        g_all.append(gx[:, :, 1])
+    o, o1, gx2 = torch.cat(o_all), torch.cat(o1_all), torch.cat(g_all)
+    yt = D["yt"]
+    out = {"m2": (yt * o1).mean(1), "acc2": ((yt * o1) > 0).double().mean(1),
+           "g2": (yt * gx2).mean(1), "m_clean": (yt * o).mean(1),
            "acc_clean": ((yt * o) > 0).double().mean(1)}
-    out = {k: v.numpy().reshape(S, A) for k, v in res.items()}
-    out["m2_rel"] = out["m2"] / out["m2"][:, :1]
-    out["grad_max"] = info["grad_max"].reshape(S, A)
+    out = {k: v.numpy() for k, v in out.items()}
+    with torch.no_grad():
+        yh = m(D["X"]).numpy()
+    z = np.einsum("bij,bi->bj", basis["U"], D["y"].numpy() * yh)     # Eq. 4, centred
+    out["z2"] = _pick(z, basis["j2"], basis["sign2"])
+    out["z1"] = _pick(z, basis["j1"], basis["sign1"])
+    out["z2_lin"] = _pick(z_lin, basis["j2"], basis["sign2"])
+    out["ov2"] = basis["ov2"]
+    out["j2"] = basis["j2"].astype(float)
+    s2 = basis["s"] ** 2
+    out["s1sq"] = np.take_along_axis(s2, basis["j1"][:, None], 1)[:, 0]
+    out["s2sq"] = np.take_along_axis(s2, basis["j2"][:, None], 1)[:, 0]
     return out
 
 
-def run_starvation(quick: bool = True, out: str | Path = "runs") -> dict:
-    """Run the §2 sweep; write ``out/starvation[_quick]/metrics.json`` and a figure.
+def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam: float = LAM) -> dict:
+    """Train all (seed, a) copies of one cell at once; return {name: {measure: [S, A]}, ...}."""
+    from theory.engine.fixed_points import solve_fixed_points
+
+    S, A = len(seeds), len(a_list)
+    D = _data(seeds, a_list)
+    # the same initialization for every a of a seed (paired comparison along the sweep)
+    m = MLP.init(S * A, spec["width"], DATA["d"], spec["param"],
+                 seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"])
+    basis = _entk_basis(m, D)
+    z_lin = solve_fixed_points(basis["s"], basis["U"], lam, "eq9" if spec["loss"] == "ce_wd" else "sd").z
+    loss = spec["loss"]
+    method = "lbfgs" if loss == "ce_wd" else sd_method
+    records = {}
+    t = time.perf_counter()
+    max_iter = MAX_ITER[loss] if spec["act"] == "gelu" or loss == "sd" else MAX_ITER_RELU_CE
+    if method == "lbfgs+gn":
+        # a second copy of θ₀ for Gauss–Newton from initialization (another minimiser)
+        m_gn = MLP(m.W.detach().clone().requires_grad_(True), m.v.detach().clone().requires_grad_(True),
+                   m.W0, m.v0, m.param, m.act)
+        info_gn = train(m_gn, D["X"], D["y"], loss, lam, method="gn")
+        records["sd_gn"] = (_measure(m_gn, D, basis, z_lin), info_gn)
+        # measure at the L-BFGS stop, then finish with Gauss–Newton (same trajectory)
+        info0 = train(m, D["X"], D["y"], loss, lam, max_iter=max_iter, method="lbfgs")
+        records["sd_lbfgs"] = (_measure(m, D, basis, z_lin), info0)
+        info = train(m, D["X"], D["y"], loss, lam, method="gn")
+        info["iterations"] = info0["iterations"]
+    else:
+        info = train(m, D["X"], D["y"], loss, lam, max_iter=max_iter, method=method)
+    records[loss] = (_measure(m, D, basis, z_lin), info)
+    t_train = time.perf_counter() - t
+    out = {}
+    for name, (meas, inf) in records.items():
+        r = {k: np.asarray(v).reshape(S, A) for k, v in meas.items()}
+        r["m2_rel"] = r["m2"] / r["m2"][:, :1]
+        r["grad_max"] = np.asarray(inf["grad_max"]).reshape(S, A)
+        r["iterations"] = inf["iterations"]
+        r["gn_iterations"] = inf.get("gn_iterations", 0)
+        out[name] = r
+    out["_train_s"] = t_train
+    return out
+
+
+def run_starvation(quick: bool = True, out: str | Path = "runs", *, config: dict | None = None) -> dict:
+    """Run the §2 sweep; write ``out/starvation[_quick]/metrics.json``, a figure and ``summary.md``.
+
+    Args:
+        quick: QUICK (4 values of a, 10 seeds, widths 32 and 256, GELU, NTK and SP) or FULL
+            (6 values of a, 12 seeds, widths 32 and 1024, NTK and SP, plus ReLU CE in NTK).
+        out: Parent folder of the run folder.
+        config: Override of the configuration (same keys as QUICK), for tests.
 
     Returns:
-        {"config", "cells": {f"{loss}_w{width}": {"a", "mean": {measure: [A]},
-         "slope_vs_a2": {measure: [mean, lo, hi]}, "grad_max_max"}}, "wall_s", "environment",
-         "dir"}.
+        {"config", "cells": {cell_key: {"width", "param", "act", "loss", "a", "mean": {measure: [A]},
+         "per_seed": {measure: [[A]]}, "slope_vs_a2": {measure: [mean, lo, hi]}, "grad_max_max",
+         "iterations", "gn_iterations", "wall_s"}}, "wall_s", "environment", "dir"}.
     """
     from empirical.device import environment
 
     torch.set_num_threads(1)
-    cfg = QUICK if quick else FULL
+    cfg = dict(config) if config is not None else (QUICK if quick else FULL)
+    if len(cfg["a"]) < 2 or int(cfg["seeds"]) < 2:
+        raise ValueError(f"config needs >= 2 values of a and seeds >= 2; got a={cfg['a']}, seeds={cfg['seeds']}")
     root = Path(out) / ("starvation_quick" if quick else "starvation")
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    a = np.array(cfg["a"])
+    a = np.array(cfg["a"], float)
+    hi = a > DATA["b"]          # Thm. 2's regime s1² > s2² (feature 1 the stronger): eNTK slopes
+    if hi.sum() < 2:
+        raise ValueError(f"config['a'] needs >= 2 values above b = {DATA['b']} (eNTK slopes); got {cfg['a']}")
     cells = {}
-    for w in cfg["widths"]:
-        for loss in cfg["losses"]:
-            t = time.perf_counter()
-            r = _cell(w, loss, cfg["a"], list(range(cfg["seeds"])))
-            cells[f"{loss}_w{w}"] = {
-                "width": w, "loss": loss, "a": cfg["a"],
+    for spec in cfg["cells"]:
+        t = time.perf_counter()
+        rec = _cell(spec, cfg["a"], list(range(cfg["seeds"])), cfg["sd_method"])
+        wall = time.perf_counter() - t
+        for name, r in rec.items():
+            if name.startswith("_"):
+                continue
+            c = {**spec, "loss": name}
+            cells[cell_key(c)] = {
+                **c, "a": cfg["a"],
                 "mean": {k: r[k].mean(0).tolist() for k in MEASURES},
                 "per_seed": {k: r[k].tolist() for k in MEASURES},
-                "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]))) for k in MEASURES},
-                "grad_max_max": float(r["grad_max"].max()), "wall_s": time.perf_counter() - t}
-    res = {"config": {**cfg, "data": DATA, "lam": LAM, "param": PARAM, "act": "gelu",
-                      "optimizer": "L-BFGS float64"},
+                "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]) if k in BEHAVIOUR
+                                                   else slope(a[hi] ** 2, r[k][:, hi]))) for k in MEASURES},
+                "j2_stable_frac": float(np.mean([len(set(row[hi])) == 1 for row in r["j2"]])),
+                "grad_max_max": float(r["grad_max"].max()), "grad_max_median": float(np.median(r["grad_max"])),
+                "iterations": int(r["iterations"]), "gn_iterations": int(r["gn_iterations"]),
+                "ov2_min": float(r["ov2"][:, hi].min()), "ov2_median": float(np.median(r["ov2"][:, hi])),
+                "wall_s": wall}
+    res = {"config": {**cfg, "data": DATA, "lam": LAM, "optimizer": "L-BFGS float64; SD: + Gauss-Newton"},
            "cells": cells, "wall_s": time.perf_counter() - t0,
            "environment": environment(torch.device("cpu")), "dir": str(root)}
     write_run(root, res, _figure, summary_markdown)
@@ -135,35 +287,53 @@ def _figure(res: dict, root: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = ("m2_rel", "acc2", "g2")
-    fig, axes = plt.subplots(1, len(keys), figsize=(13, 4))
-    for ax, k in zip(axes, keys):
-        for name, c in res["cells"].items():
-            Y = np.array(c["per_seed"][k])
-            mu, sd = Y.mean(0), Y.std(0, ddof=1) / np.sqrt(len(Y))
-            ax.errorbar(c["a"], mu, yerr=1.96 * sd, marker="o", capsize=3, label=name)
-        ax.set_xlabel("feature-1 strength a")
-        ax.set_ylabel(k)
-        ax.legend(fontsize=8)
+    keys = (("m2_rel", "margin, feature 1 removed (rel. to smallest a)"), ("acc2", "accuracy, feature 1 removed"),
+            ("z2", "eNTK response z2 (trained; dashed: engine z2*)"))
+    params = sorted({c["param"] for c in res["cells"].values()})
+    fig, axes = plt.subplots(len(params), len(keys), figsize=(5 * len(keys), 3.8 * len(params)), squeeze=False)
+    for i, p in enumerate(params):
+        for j, (k, lab) in enumerate(keys):
+            ax = axes[i, j]
+            for name, c in res["cells"].items():
+                if c["param"] != p:
+                    continue
+                Y = np.array(c["per_seed"][k])
+                mu, se = Y.mean(0), Y.std(0, ddof=1) / math.sqrt(len(Y))
+                ln = ax.errorbar(c["a"], mu, yerr=1.96 * se, marker="o", ms=3, capsize=2,
+                                 label=name.split("/", 1)[1])
+                if k == "z2":
+                    ax.plot(c["a"], np.array(c["per_seed"]["z2_lin"]).mean(0), "--",
+                            color=ln[0].get_color(), lw=1)
+            if k == "z2":   # eNTK slopes use a > b only (hand-over of the feature-2 direction below)
+                ax.axvline(DATA["b"], color="0.6", lw=0.8, ls=":")
+            ax.set_xlabel("feature-1 strength a")
+            ax.set_title(f"{p}: {lab}", fontsize=9)
+            ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(root / "starvation.png", dpi=110)
+    fig.savefig(root / "starvation.png", dpi=100)
     plt.close(fig)
 
 
 def summary_markdown(res: dict) -> str:
-    """Markdown table of slopes vs a² (mean over seeds, 95 % t-interval)."""
+    """Markdown table of slopes vs a² (mean over seeds, 95 % t-interval) and gradient norms."""
     cfg = res["config"]
     lines = ["### Controlled starvation (issue 6 §2)", "",
-             f"a ∈ {cfg['a']}, b = {DATA['b']}, λ = {LAM}, {cfg['param']} param., GELU, "
-             f"{cfg['seeds']} seeds, wall {res['wall_s']:.1f} s. Slopes vs a², mean [95 % CI].", "",
-             "| loss | width | d m2/da² | d m2_rel/da² | d acc2/da² | d g2/da² | max\\|∇\\| |",
-             "|---|---:|---|---|---|---|---:|"]
+             f"a ∈ {cfg['a']}, b = {DATA['b']}, λ = {LAM}, n = {DATA['n']}, {cfg['seeds']} seeds, "
+             f"wall {res['wall_s']:.1f} s. Slopes vs a², mean [95 % t-interval over seeds]. "
+             "z2: trained network's response to feature 2 in its own eNTK basis (Eq. 4); z2*: the engine's "
+             "Eq. 9 / Eq. 18 prediction for the same Φ0 (eNTK slopes over a > b only, Thm. 2's s1 > s2); "
+             "ov2: median overlap of the identified feature-2 direction with the feature-2-alone direction, "
+             "stable: fraction of seeds whose feature-2 index is the same at every a > b; sd_lbfgs: SD at the L-BFGS stop, before the "
+             "Gauss–Newton finish.", "",
+             "| cell | d m2/da² | d m2_rel/da² | d acc2/da² | d z2/da² | d z2*/da² (engine) | ov2 | stable "
+             "| max\\|∇\\| |",
+             "|---|---|---|---|---|---|---:|---:|---:|"]
 
     def f(v):
         return f"{v[0]:+.3g} [{v[1]:+.3g}, {v[2]:+.3g}]"
 
-    for c in res["cells"].values():
+    for key, c in res["cells"].items():
         s = c["slope_vs_a2"]
-        lines.append(f"| {c['loss']} | {c['width']} | {f(s['m2'])} | {f(s['m2_rel'])} | {f(s['acc2'])} | "
-                     f"{f(s['g2'])} | {c['grad_max_max']:.1e} |")
+        lines.append(f"| {key} | {f(s['m2'])} | {f(s['m2_rel'])} | {f(s['acc2'])} | {f(s['z2'])} | "
+                     f"{f(s['z2_lin'])} | {c['ov2_median']:.2f} | {c['j2_stable_frac']:.1f} | {c['grad_max_max']:.1e} |")
     return "\n".join(lines) + "\n"
