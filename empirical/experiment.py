@@ -7,6 +7,12 @@ and writes ``<out>/moons/<name>/``: ``config.json`` (resolved), ``environment.js
 interrupted run resumes from it). ``<out>/moons/`` also gets ``summary.json``, ``summary.md``
 (the per-configuration table), ``fig1.png`` and ``fig6.png``.
 
+Configurations that share an architecture (the one-hidden-layer net without dropout or
+batch norm, trained for the base iteration count: plain, weight decay, both Adams, rotated,
+SD, Δ = −0.1) train as ONE program (:func:`run_group`, :func:`empirical.train.train_group`),
+each with its own hyperparameters and data; their run folders are the same as when trained
+alone (plus ``train_group`` in ``metrics.json``).
+
 Quick configuration (``quick=True``, used by the tests): 4 seeds, 1,000 iterations, all
 configurations except "deeper" (4 × 500 hidden: ~25 ms per seed-iteration on this CPU) and
 "longer" (10× the iterations); a coarser margin search (K = 24 directions, T = 24 steps).
@@ -24,7 +30,8 @@ import torch
 from empirical.device import environment, select_device
 from empirical.measure import heatmap, measure
 from empirical.ntk import ntk_gram_mlp, phi_func, responses
-from empirical.train import Config, Model, app_b2_configs, forward, train_batched
+from empirical.train import (Config, Model, app_b2_configs, can_group, checkpoint_step, config_key, forward,
+                             group_key, save_checkpoint, train_batched, train_group)
 
 QUICK_EXCLUDE = ("deeper", "longer")
 FULL_SEARCH = dict(n_dirs=32, n_steps=32, r_max=1.6, n_bisect=14)
@@ -74,18 +81,79 @@ def _plot_heatmap(ax, g1, g2, f, X, y, title):
     ax.set_yticks([])
 
 
+def _write_setup(cfg: Config, seeds, iterations: int, out_dir: Path, device, search: dict, dtype) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.json").write_text(json.dumps(
+        {"config": cfg.to_dict(), "seeds": list(seeds), "iterations": iterations * cfg.iter_factor,
+         "dtype": str(dtype), "margin_search": search}, indent=1))
+    (out_dir / "environment.json").write_text(json.dumps(environment(device), indent=1))
+
+
 def run_config(cfg: Config, seeds, iterations: int, out_dir: Path, device, search: dict,
                dtype=torch.float32, progress: bool = True) -> dict:
     """Train, measure and write one configuration's run folder; returns its metrics."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    env = environment(device)
-    (out_dir / "config.json").write_text(json.dumps(
-        {"config": cfg.to_dict(), "seeds": list(seeds), "iterations": iterations * cfg.iter_factor,
-         "dtype": str(dtype), "margin_search": search}, indent=1))
-    (out_dir / "environment.json").write_text(json.dumps(env, indent=1))
+    _write_setup(cfg, seeds, iterations, out_dir, device, search, dtype)
     res = train_batched(cfg, seeds, iterations, device=device, dtype=dtype,
                         checkpoint=out_dir / "checkpoint.pt", progress=progress)
+    return _measure_and_write(res, out_dir, device, search)
+
+
+def run_group(cfgs: list[Config], seeds, iterations: int, root: Path, device, search: dict,
+              dtype=torch.float32, progress: bool = True) -> dict[str, dict]:
+    """Configurations sharing an architecture trained as ONE program, each written as if alone.
+
+    :func:`empirical.train.train_group` trains every configuration of ``cfgs`` whose own
+    checkpoint (``root/<name>/checkpoint.pt``) is not already complete, resuming from
+    ``root/_batched/<key>.pt`` if an earlier run was interrupted; each configuration's final
+    state is then saved as its own complete checkpoint (so a later run of it alone resumes
+    there and trains no further) and measured exactly like :func:`run_config`. Its metrics
+    record ``train_group`` (the names trained together), ``train_group_wall_s`` and, as
+    ``train_wall_s``, its share of that wall time (1 / number of configurations).
+
+    Returns:
+        {name: metrics} in the order of ``cfgs``.
+    """
+    root = Path(root)
+    seeds = list(seeds)
+    todo, out = [], {}
+    for cfg in cfgs:
+        d = root / cfg.name
+        _write_setup(cfg, seeds, iterations, d, device, search, dtype)
+        key = config_key(cfg, seeds, iterations * cfg.iter_factor, dtype, device)
+        if checkpoint_step(d / "checkpoint.pt", key) != iterations * cfg.iter_factor:
+            todo.append(cfg)
+    if len(todo) == 1:
+        cfg = todo[0]
+        res = train_batched(cfg, seeds, iterations, device=device, dtype=dtype,
+                            checkpoint=root / cfg.name / "checkpoint.pt", progress=progress)
+        out[cfg.name] = _measure_and_write(res, root / cfg.name, device, search)
+    elif todo:
+        gk = group_key(todo, seeds, iterations * todo[0].iter_factor, dtype, device)
+        gck = root / "_batched" / f"{gk}.pt"
+        results = train_group(todo, seeds, iterations, device=device, dtype=dtype, checkpoint=gck,
+                              progress=progress)
+        for res in results:
+            d = root / res.cfg.name
+            key = config_key(res.cfg, seeds, res.iterations, dtype, device)
+            save_checkpoint(d / "checkpoint.pt", res.state, key)
+            C = len(results)
+            res.wall_s = res.extra["group_wall_s"] / C
+            out[res.cfg.name] = _measure_and_write(res, d, device, search, extra={
+                "train_group": res.extra["group"], "train_group_wall_s": res.extra["group_wall_s"]})
+        if all(r.completed for r in results):
+            gck.unlink(missing_ok=True)   # every configuration now has its own complete checkpoint
+            if not any(gck.parent.iterdir()):
+                gck.parent.rmdir()
+    for cfg in cfgs:
+        if cfg.name not in out:           # already complete: loads its checkpoint, trains nothing
+            out[cfg.name] = run_config(cfg, seeds, iterations, root / cfg.name, device, search, dtype, progress)
+    return {c.name: out[c.name] for c in cfgs}
+
+
+def _measure_and_write(res, out_dir: Path, device, search: dict, extra: dict | None = None) -> dict:
+    """Measure a trained batch (margins, reliance, z₁/z₂) and write metrics and heatmap."""
+    cfg, seeds = res.cfg, res.seeds
     t0 = time.perf_counter()
     p = res.params
     running = (res.state.running_mean, res.state.running_var) if cfg.batchnorm else None
@@ -109,7 +177,7 @@ def run_config(cfg: Config, seeds, iterations: int, out_dir: Path, device, searc
     summary = {k: _stat(v) for k, v in per_seed.items() if k != "logged_objective_last"}
     metrics = {"name": cfg.name, "seeds": list(seeds), "device": str(device), "torch": torch.__version__,
                "iterations": res.iterations, "train_wall_s": res.wall_s, "measure_wall_s": meas_s,
-               "per_seed": per_seed, "summary": summary, "loss_log": res.state.loss_log}
+               **(extra or {}), "per_seed": per_seed, "summary": summary, "loss_log": res.state.loss_log}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
     g1, g2, f = heatmap(res.model, p, running)
     metrics["_heatmap"] = (g1, g2, f, res.X[0].cpu().double().numpy(), res.y[0, :, 0].cpu().double().numpy())
@@ -146,7 +214,7 @@ def summary_markdown(all_metrics: dict) -> str:
 
 def run_moons(out: str | Path = "runs", *, seeds: int | None = None, iterations: int | None = None,
               device: str | None = None, quick: bool = False, configs: list[str] | None = None,
-              threads: int = 1, progress: bool = True) -> dict:
+              threads: int = 1, progress: bool = True, batch_configs: bool = True) -> dict:
     """Run the two-moons experiment; returns {name: metrics} and writes ``<out>/moons/``.
 
     Args:
@@ -157,6 +225,10 @@ def run_moons(out: str | Path = "runs", *, seeds: int | None = None, iterations:
         quick: the small configuration (module docstring).
         configs: subset of configuration names (default: all, minus the quick exclusions).
         threads: torch intra-op threads (1 by default: 2 threads stalled runs here).
+        batch_configs: train configurations that share an architecture as one program
+            (:func:`run_group`: plain, weight decay, both Adams, rotated, SD and Δ = −0.1 are
+            one such group); False trains each configuration on its own (same results to
+            float rounding, slower).
     """
     if threads < 1:
         raise ValueError(f"threads must be >= 1; got {threads}")
@@ -177,9 +249,21 @@ def run_moons(out: str | Path = "runs", *, seeds: int | None = None, iterations:
     root = Path(out) / "moons"
     t0 = time.perf_counter()
     results = {}
+    seed_list = list(range(n_seeds))
+    groups: list[list[Config]] = []
     for name in names:
-        results[name] = run_config(all_cfgs[name], list(range(n_seeds)), its, root / name, dev, search,
-                                   progress=progress)
+        cfg = all_cfgs[name]
+        home = next((g for g in groups if batch_configs and can_group(g[0], cfg)), None)
+        if home is None:
+            groups.append([cfg])
+        else:
+            home.append(cfg)
+    for g in groups:
+        if len(g) == 1:
+            results[g[0].name] = run_config(g[0], seed_list, its, root / g[0].name, dev, search, progress=progress)
+        else:
+            results.update(run_group(g, seed_list, its, root, dev, search, progress=progress))
+    results = {n: results[n] for n in names}
     wall = time.perf_counter() - t0
     summ = {"device": str(dev), "torch": torch.__version__, "seeds": n_seeds, "iterations": its,
             "quick": quick, "wall_s": wall, "margin_search": search,

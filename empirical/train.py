@@ -1,17 +1,37 @@
-"""Batched trainer: every seed of one configuration trains as ONE tensor program.
+"""Batched trainer: every seed of a configuration — and configurations that share an
+architecture — train as ONE tensor program.
 
 The network (§2, App. B.2): an MLP 2 → H → … → H → 1 with ReLU (H = 500; one hidden layer,
 or four for "deeper"), optional dropout (p = 0.7) or batch norm after the first linear
 layer, trained full batch on the loss mean log(1 + exp(−y ŷ)) (+ SD: c·mean(ŷ²), Eq. 17
 with the authors' coefficient) by SGD (lr 1e-2, momentum 0.9, optional weight decay) or Adam.
 
-How it is batched: parameters of all S seeds are stacked along a leading seed axis and
-live in one flat buffer (each parameter a contiguous [S, ...] block), so the optimizer
-step is a handful of elementwise ops on one tensor, and forward and backward are written by
-hand with batched matmuls (``torch.baddbmm``/``torch.bmm``) writing straight into the
-gradient buffer. No autograd graph, no Python work per seed. The same code runs on any
-device. :func:`train_serial` is the plain per-seed PyTorch loop (autograd + torch.optim),
-used as the reference in tests and as the benchmark's baseline.
+How it is batched: parameters of all S slots (slot = one seed of one configuration) are
+stacked along a leading slot axis and live in one flat buffer (each parameter a contiguous
+[S, ...] block), forward and backward are written by hand with batched matmuls writing
+straight into the gradient buffer (no autograd graph, no Python work per seed), and the
+optimizer is one fused kernel per configuration over its slices of the flat buffer
+(``torch._fused_sgd_`` / ``torch._fused_adam_``, the kernels behind ``torch.optim``'s
+``fused=True``; elementwise fallback where a device lacks them). :func:`train_group` trains
+several configurations of the same architecture at once with per-slot hyperparameters
+(weight decay, SD coefficient, optimizer kind and lr — each configuration's optimizer runs on
+its own slots; data may differ per slot: margin, rotation). The same code runs on any device.
+:func:`train_serial` is the plain per-seed PyTorch loop (autograd + torch.optim), used as the
+reference in tests and as the benchmark's baseline.
+
+Fast paths (exact algebra, different float rounding than the layer-by-layer path
+``fused=False``, which is kept as the in-code reference):
+
+* one hidden layer (:class:`_OneHidden`): slots are processed in cache-sized chunks, and the
+  first layer's gradient uses that the output layer is rank one (see the class docstring);
+* batch norm after the first layer: with 2-D inputs the batch statistics of the first
+  layer's pre-activations are those of an affine map of x, so BN folds into effective
+  first-layer weights (:meth:`_OneHidden._bn_fold`) and costs what the plain net costs;
+* dropout masks come from numpy's PCG64 on CPU (32 random bits per unit, keep iff below
+  round((1−p)·2³²); :class:`MaskRNG`), 2–4× cheaper than ``torch.rand`` there (whose
+  per-element generator dominated the dropout step); ``torch.rand`` on other devices;
+* deeper nets (:class:`_Deep`): preallocated activations, ReLU masks fused into the backward
+  (``threshold_backward`` with ``out=``), the big GEMMs in place.
 
 Initialization: PyTorch's ``nn.Linear`` distribution, W, b ~ U(−1/√fan_in, 1/√fan_in),
 drawn from ``torch.Generator().manual_seed(seed)`` (the data use the same seed, as the
@@ -149,19 +169,76 @@ class Model:
         return 2.0 * n * self.S * (3 * mm - first)
 
 
-class State:
-    """Mutable training state: params, optimizer buffers, BN running stats, RNG, step."""
+# ----------------------------------------------------------------------------- dropout masks
+class MaskRNG:
+    """Dropout keep-masks of one batched run: Bernoulli(1 − p) per (point, hidden unit).
 
-    def __init__(self, model: Model, flat: torch.Tensor, gen: torch.Generator | None):
+    CPU: numpy's PCG64 seeded with ``seed``; every unit takes 32 random bits read as a
+    signed int32 s (uniform on [−2³¹, 2³¹)) and is kept iff s < K − 2³¹ with
+    K = round((1 − p)·2³²), i.e. with probability K/2³², within 2⁻³³ of 1 − p (the float32
+    ``torch.rand`` draw it replaces resolves 2⁻²⁴). One comparison writes the 0/1 mask in the
+    activations' dtype. Other devices: ``torch.rand`` on a device generator, kept iff u ≥ p.
+    Masks are filled one slot at a time, so the stream does not depend on the chunking.
+    """
+
+    def __init__(self, p: float, seed: int, device="cpu"):
+        if not 0.0 < p < 1.0:
+            raise ValueError(f"p must be in (0, 1); got {p}")
+        if int(seed) != seed or seed < 0:
+            raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
+        self.p = float(p)
+        self.device = torch.device(device)
+        self.cpu = self.device.type == "cpu"
+        if self.cpu:
+            self.bits = np.random.Generator(np.random.PCG64(int(seed))).bit_generator
+            self.thr = round((1.0 - self.p) * 2.0 ** 32) - 2 ** 31
+        else:
+            self.gen = torch.Generator(device=self.device).manual_seed(int(seed))
+
+    @property
+    def kind(self) -> str:
+        return "pcg64-int32" if self.cpu else "torch-rand"
+
+    def fill(self, out: torch.Tensor) -> torch.Tensor:
+        """Write 0/1 keep-masks into ``out`` (shape [k, ...], contiguous), slot by slot."""
+        for i in range(out.shape[0]):
+            o = out[i]
+            if self.cpu:
+                per = o.numel()
+                raw = self.bits.random_raw((per + 1) // 2)        # 64 random bits = two units
+                s32 = raw.view(np.int32)[:per].reshape(o.shape)
+                # numpy writes the comparison straight into the float mask (torch.lt with a
+                # float out= goes through a bool temporary and a copy: ~2x slower here)
+                np.less(s32, self.thr, out=o.numpy(), casting="unsafe")
+            else:
+                torch.rand(o.shape, generator=self.gen, out=o, dtype=o.dtype, device=o.device)
+                o.ge_(self.p)
+        return out
+
+    def get_state(self):
+        return self.bits.state if self.cpu else self.gen.get_state()
+
+    def set_state(self, state) -> None:
+        if self.cpu:
+            self.bits.state = state
+        else:
+            self.gen.set_state(state)
+
+
+class State:
+    """Mutable training state: params, optimizer buffers, BN running stats, mask RNG, step."""
+
+    def __init__(self, model: Model, flat: torch.Tensor, rng: MaskRNG | None, adam: bool | None = None):
         cfg = model.cfg
         self.flat = flat
         self.grad = torch.zeros_like(flat)
         self.buf = torch.zeros_like(flat)                  # momentum / Adam m
-        self.buf2 = torch.zeros_like(flat) if cfg.optimizer == "adam" else None  # Adam v
+        adam = cfg.optimizer == "adam" if adam is None else adam
+        self.buf2 = torch.zeros_like(flat) if adam else None  # Adam v
         H = model.dims[1]
         self.running_mean = torch.zeros(model.S, 1, H, dtype=flat.dtype, device=flat.device) if cfg.batchnorm else None
         self.running_var = torch.ones(model.S, 1, H, dtype=flat.dtype, device=flat.device) if cfg.batchnorm else None
-        self.gen = gen
+        self.rng = rng
         self.step = 0
         self.loss_log: list[tuple[int, list[float]]] = []
 
@@ -225,76 +302,23 @@ def forward(model: Model, p: dict, X: torch.Tensor, *, train: bool, state: State
     raise AssertionError("unreachable")
 
 
-def loss_grad(out: torch.Tensor, y: torch.Tensor, sd: float, dim: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def loss_grad(out: torch.Tensor, y: torch.Tensor, sd: float | torch.Tensor, dim: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-seed loss mean softplus(−yŷ) + sd·mean(ŷ²) and its gradient wrt ŷ.
 
-    ``out`` and ``y`` are [S, n, 1] (``dim`` = 1) or [S, 1, n] (``dim`` = 2); returns
-    (loss [S], g of the shape of ``out``).
+    ``out`` and ``y`` are [S, n, 1] (``dim`` = 1) or [S, 1, n] (``dim`` = 2); ``sd`` is a
+    number or per-slot coefficients [S, 1, 1]; returns (loss [S], g of the shape of ``out``).
     """
     n = out.shape[dim]
     m = y * out
     loss = torch.nn.functional.softplus(-m).mean(dim).squeeze(-1)
     g = torch.sigmoid(-m).mul_(-y)                     # d softplus(−yŷ)/dŷ
-    if sd:
+    if isinstance(sd, torch.Tensor):
+        loss = loss + sd.view(-1) * out.square().mean(dim).squeeze(-1)
+        g.addcmul_(out, sd, value=2.0)
+    elif sd:
         loss = loss + sd * out.square().mean(dim).squeeze(-1)
         g.add_(out, alpha=2.0 * sd)
     return loss, g.div_(n)
-
-
-class _Fast1:
-    """Fused step of the one-hidden-layer net without BN (plain, WD, Adam, SD, dropout, …).
-
-    Exact algebra, fewer passes over the [S, n, H] activations (the cost on CPU):
-    the output weight's gradient is rank one in the hidden units, so with M = 1[A > 0]
-    (= sign A, as A ≥ 0) the first layer's gradients are
-    ∂L/∂W₀[:, j] = w₂ⱼ Σᵢ xᵢ gᵢ Mᵢⱼ and ∂L/∂b₀ⱼ = w₂ⱼ Σᵢ gᵢ Mᵢⱼ: one batched product
-    [x₁g; x₂g; g]ᵀ-rows × M instead of forming g w₂ᵀ and masking it. All big tensors are
-    preallocated (``out=``): allocation of a fresh [S, n, H] block costs more than the op.
-    Dropout: relu(z ⊙ m / keep) = relu(z ⊙ m) / keep, so the 1/keep goes on the small
-    tensors (output, gradients) and M = 1[z ⊙ m > 0] already carries the mask.
-    """
-
-    def __init__(self, model: Model, X: torch.Tensor, y: torch.Tensor):
-        S, n, H = model.S, X.shape[1], model.dims[1]
-        kw = dict(dtype=X.dtype, device=X.device)
-        self.S, self.n, self.H = S, n, H
-        self.X = X
-        self.yT = y.transpose(1, 2).contiguous()          # [S, 1, n]
-        self.Z = torch.empty(S, n, H, **kw)
-        self.M = torch.empty(S, n, H, **kw)
-        self.R = torch.empty(S, n, H, **kw) if model.cfg.dropout else None
-        self.outT = torch.empty(S, 1, n, **kw)
-        self.XG = torch.empty(S, 3, n, **kw)
-        self.XT = X.transpose(1, 2)
-        self.Y = torch.empty(S, 3, H, **kw)
-        self.cfg = model.cfg
-
-    def step(self, p: dict, gp: dict, gen) -> torch.Tensor:
-        S, H, cfg = self.S, self.H, self.cfg
-        Z = torch.baddbmm(p["b0"], self.X, p["W0"], out=self.Z)
-        if cfg.dropout:
-            torch.rand(self.R.shape, generator=gen, out=self.R, dtype=self.R.dtype, device=self.R.device)
-            Z.mul_(self.R.ge_(cfg.dropout))
-        A = Z.clamp_min_(0.0)
-        w2T = p["W1"].view(S, 1, H)                        # [S, H, 1] and [S, 1, H] share memory
-        out = torch.bmm(w2T, A.transpose(1, 2), out=self.outT)
-        keep = 1.0 - cfg.dropout
-        if cfg.dropout:
-            out.mul_(1.0 / keep)
-        out.add_(p["b1"])
-        loss, g = loss_grad(out, self.yT, cfg.sd, dim=2)   # g: [S, 1, n]
-        torch.bmm(g, A, out=gp["W1"].view(S, 1, H))
-        torch.sum(g, dim=2, keepdim=True, out=gp["b1"])
-        torch.sign(A, out=self.M)
-        torch.mul(self.XT, g, out=self.XG[:, :2])
-        self.XG[:, 2:3].copy_(g)
-        Y = torch.bmm(self.XG, self.M, out=self.Y)
-        torch.mul(Y[:, :2], w2T, out=gp["W0"])
-        torch.mul(Y[:, 2:3], w2T, out=gp["b0"])
-        if cfg.dropout:
-            for k in ("W0", "b0", "W1"):
-                gp[k].mul_(1.0 / keep)
-        return loss
 
 
 def backward(model: Model, p: dict, gp: dict, cache: list, g: torch.Tensor) -> None:
@@ -340,21 +364,300 @@ def backward(model: Model, p: dict, gp: dict, cache: list, g: torch.Tensor) -> N
                 gz = (gx * n - s1 - zhat * s2) * (inv / n)
 
 
-def _opt_step(cfg: Config, st: State) -> None:
-    p, g = st.flat, st.grad
-    if cfg.weight_decay:
-        g.add_(p, alpha=cfg.weight_decay)       # torch.optim's coupled weight decay
-    if cfg.optimizer == "sgd":
-        st.buf.mul_(cfg.momentum).add_(g)       # torch.optim.SGD, dampening 0 (buf₀ = g₀)
-        p.add_(st.buf, alpha=-cfg.lr)
-    else:
-        t = st.step + 1
-        b1, b2 = ADAM_BETAS
-        st.buf.lerp_(g, 1 - b1)
-        st.buf2.mul_(b2).addcmul_(g, g, value=1 - b2)
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-        denom = (st.buf2.sqrt() / math.sqrt(bc2)).add_(ADAM_EPS)
-        p.addcdiv_(st.buf, denom, value=-cfg.lr / bc1)
+def _slot_sd(cfgs: list[Config], n_seeds: int, dtype, device) -> torch.Tensor | None:
+    """Per-slot SD coefficients [S, 1, 1] (slot = config-major, seed-minor), None if all 0."""
+    if not any(c.sd for c in cfgs):
+        return None
+    v = torch.tensor([c.sd for c in cfgs for _ in range(n_seeds)], dtype=torch.float64)
+    return v.to(dtype=dtype, device=device).view(-1, 1, 1)
+
+
+class _OutGrad:
+    """ŷ → g = ∂loss/∂ŷ for the fast paths, on [S, 1, n] rows (points along the last axis).
+
+    g = σ(−yŷ)·(−y/n) + (2c/n)·ŷ per slot (c: the slot's SD coefficient); the loss value
+    (mean softplus(−yŷ) + c·mean ŷ²) is only formed when asked for (logging steps).
+    """
+
+    def __init__(self, y: torch.Tensor, sd: torch.Tensor | None):
+        n = y.shape[1]
+        self.ny = (-y).transpose(1, 2).contiguous()        # −y as [S, 1, n]
+        self.nyn = self.ny / n                              # −y/n
+        self.sd = sd
+        self.sd2n = sd * (2.0 / n) if sd is not None else None
+
+    def grad(self, o: torch.Tensor, g: torch.Tensor, a: int, b: int) -> None:
+        torch.mul(o, self.ny[a:b], out=g)                   # −yŷ
+        g.sigmoid_().mul_(self.nyn[a:b])
+        if self.sd2n is not None:
+            g.addcmul_(o, self.sd2n[a:b])
+
+    def loss(self, out: torch.Tensor) -> torch.Tensor:
+        loss = torch.nn.functional.softplus(out * self.ny).mean(2)[:, 0]
+        if self.sd is not None:
+            loss = loss + self.sd[:, 0, 0] * out.square().mean(2)[:, 0]
+        return loss
+
+
+# activations per chunk of slots (float32, n = 300, H = 500: 6 slots of 600 KB). Measured here
+# (1 thread, 70 slots): 1 slot per chunk pays per-op overhead (~+20 %), 2–14 slots are on a
+# plateau, 35–70 slots (20–40 MB) spill the shared L3 and cost up to 2x.
+CHUNK_BYTES = 4 << 20
+
+
+class _OneHidden:
+    """Fused training step of the one-hidden-layer net (every App. B.2 configuration but "deeper").
+
+    Exact algebra, fewer and cheaper passes over the [S, n, H] activations (the cost on CPU):
+
+    * Z = b₀ + x₁w₀₁ + x₂w₀₂ by two broadcast multiply-adds (a K = 2 GEMM runs far below
+      memory bandwidth), ReLU in place: A = relu(Z).
+    * The output layer is rank one in the hidden units, so with M = 1[A > 0] (= sign A, as
+      A ≥ 0) the first layer's gradients are ∂L/∂W₀[:, j] = w₁ⱼ Σᵢ xᵢ gᵢ Mᵢⱼ and
+      ∂L/∂b₀ⱼ = w₁ⱼ Σᵢ gᵢ Mᵢⱼ: one batched product Y = [x₁g; x₂g; g] × M instead of forming
+      g w₁ᵀ and masking it. As Aᵢⱼ = Mᵢⱼ(xᵢ·wⱼ + bⱼ), also ∂L/∂w₁ⱼ = Σᵢ gᵢAᵢⱼ =
+      w₀₁ⱼY₁ⱼ + w₀₂ⱼY₂ⱼ + bⱼY₃ⱼ: no product with A for it. M overwrites A in place once
+      ŷ = A w₁ + b₁ is taken, so one [n, H] buffer serves the whole step.
+    * Slots go in chunks of ``chunk`` slots through one preallocated buffer, so a chunk's
+      activations stay in cache across its passes; nothing is allocated per step.
+    * Dropout: relu(z ⊙ m / keep) = relu(z) ⊙ m / keep (m ∈ {0, 1}), so the 1/keep goes on
+      the small tensors (ŷ and the gradients) and M = sign(relu(z) ⊙ m) carries the mask.
+    * Batch norm after the first layer: :meth:`_bn_fold` / :meth:`_bn_grad`.
+    """
+
+    def __init__(self, model: Model, X: torch.Tensor, y: torch.Tensor, sd: torch.Tensor | None,
+                 chunk: int | None = None):
+        S, n, H = model.S, X.shape[1], model.dims[1]
+        kw = dict(dtype=X.dtype, device=X.device)
+        self.S, self.n, self.H, self.cfg = S, n, H, model.cfg
+        if chunk is None:
+            per = n * H * X.element_size()
+            chunk = max(1, CHUNK_BYTES // per) if X.device.type == "cpu" else S
+        self.chunk = max(1, min(S, int(chunk)))
+        # [S, n, 1] columns for the broadcasts, contiguous (a strided column costs ~1.5x there)
+        self.x1, self.x2 = X[:, :, 0:1].contiguous(), X[:, :, 1:2].contiguous()
+        # rows x₁, x₂, 1 and a zero row: MKL's batched GEMM with 4 rows beats 3 rows here
+        self.XT1 = torch.cat([X.transpose(1, 2), torch.ones(S, 1, n, **kw), torch.zeros(S, 1, n, **kw)], 1).contiguous()
+        self.og = _OutGrad(y, sd)
+        self.Z = torch.empty(self.chunk, n, H, **kw)
+        self.K = torch.empty(self.chunk, n, H, **kw) if model.cfg.dropout else None
+        self.XG = torch.empty(self.chunk, 4, n, **kw)
+        self.out = torch.empty(S, 1, n, **kw)
+        self.g = torch.empty(S, 1, n, **kw)
+        self.Y = torch.empty(S, 4, H, **kw)
+        self.tmpW = torch.empty(S, 2, H, **kw)
+        if model.cfg.batchnorm:
+            xbar = X.mean(1, keepdim=True)                   # [S, 1, 2], constant over training
+            Xc = X - xbar
+            self.xbar, self.xbarT = xbar, xbar.transpose(1, 2).contiguous()
+            self.Sigma = torch.bmm(Xc.transpose(1, 2), Xc) / n   # biased covariance [S, 2, 2]
+            self.SW = torch.empty(S, 2, H, **kw)
+            self.We = torch.empty(S, 2, H, **kw)
+            self.GW = torch.empty(S, 2, H, **kw)
+            self.be, self.v, self.inv, self.s, self.t, self.mu = (torch.empty(S, 1, H, **kw) for _ in range(6))
+
+    # --- batch norm folded into the first layer -------------------------------------------
+    def _bn_fold(self, p: dict, st: State | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Effective first-layer weights of Linear → BN (batch statistics).
+
+        z = x·w + b for unit j over the batch has mean μ = x̄·w + b and (biased) variance
+        v = wᵀΣw, Σ the inputs' covariance, so BN(z) = γ(z − μ)/√(v + ε) + β = x·Wₑ + bₑ with
+        s = γ/√(v + ε), Wₑ = s·w, bₑ = β − x̄·Wₑ (b cancels). Exact; no pass over [n, H].
+        Running statistics: μ and the unbiased v·n/(n − 1), momentum 0.1 (BatchNorm1d).
+        """
+        W0, n = p["W0"], self.n
+        torch.bmm(self.Sigma, W0, out=self.SW)               # Σw
+        torch.mul(W0, self.SW, out=self.We)                  # scratch: w ⊙ Σw
+        torch.sum(self.We, dim=1, keepdim=True, out=self.v)  # v = wᵀΣw
+        torch.add(self.v, BN_EPS, out=self.inv).rsqrt_()
+        torch.mul(p["gamma"], self.inv, out=self.s)
+        torch.mul(W0, self.s, out=self.We)
+        torch.baddbmm(p["beta"], self.xbar, self.We, alpha=-1.0, out=self.be)
+        if st is not None:
+            torch.baddbmm(p["b0"], self.xbar, W0, out=self.mu)
+            st.running_mean.mul_(1 - BN_MOMENTUM).add_(self.mu, alpha=BN_MOMENTUM)
+            st.running_var.mul_(1 - BN_MOMENTUM).add_(self.v, alpha=BN_MOMENTUM * n / (n - 1))
+        return self.We, self.be
+
+    def _bn_grad(self, p: dict, gp: dict, w1: torch.Tensor) -> None:
+        """Chain rule from (∂L/∂Wₑ, ∂L/∂bₑ) to (w, b, γ, β) through :meth:`_bn_fold`.
+
+        With G̃ = ∂L/∂Wₑ − x̄ ∂L/∂bₑ (bₑ depends on Wₑ) and t = G̃·w (= ∂L/∂s):
+        ∂L/∂β = ∂L/∂bₑ, ∂L/∂γ = t/√(v + ε), ∂L/∂w = s G̃ − t γ (v + ε)^(−3/2) Σw, ∂L/∂b = 0.
+        """
+        Y = self.Y
+        torch.mul(Y[:, 2:3], w1, out=gp["beta"])             # ∂L/∂bₑ
+        torch.mul(Y[:, :2], w1, out=self.GW)                 # ∂L/∂Wₑ
+        self.GW.addcmul_(self.xbarT, gp["beta"], value=-1.0)  # G̃
+        torch.mul(self.GW, p["W0"], out=self.tmpW)           # scratch
+        torch.sum(self.tmpW, dim=1, keepdim=True, out=self.t)
+        torch.mul(self.t, self.inv, out=gp["gamma"])
+        torch.mul(gp["gamma"], p["gamma"], out=self.t).mul_(self.inv).mul_(self.inv)  # t γ (v+ε)^−3/2
+        torch.mul(self.GW, self.s, out=gp["W0"])
+        gp["W0"].addcmul_(self.t, self.SW, value=-1.0)
+        gp["b0"].zero_()
+
+    # --- the step ---------------------------------------------------------------------------
+    def step(self, p: dict, gp: dict, st: State, log: bool) -> torch.Tensor | None:
+        S, H, cfg, og = self.S, self.H, self.cfg, self.og
+        W, b = self._bn_fold(p, st) if cfg.batchnorm else (p["W0"], p["b0"])
+        w1 = p["W1"].view(S, 1, H)                           # [S, H, 1] and [S, 1, H] share memory
+        b1 = p["b1"]
+        gw1 = gp["W1"].view(S, 1, H)
+        inv_keep = 1.0 / (1.0 - cfg.dropout) if cfg.dropout else None
+        for a in range(0, S, self.chunk):
+            e = min(S, a + self.chunk)
+            Z = self.Z[:e - a]
+            torch.addcmul(b[a:e], self.x1[a:e], W[a:e, 0:1], out=Z)
+            Z.addcmul_(self.x2[a:e], W[a:e, 1:2]).clamp_min_(0.0)   # A = relu(Z)
+            if inv_keep is not None:
+                Z.mul_(st.rng.fill(self.K[:e - a]))
+            o = self.out[a:e]
+            torch.bmm(w1[a:e], Z.transpose(1, 2), out=o)
+            if inv_keep is not None:
+                o.mul_(inv_keep)
+            o.add_(b1[a:e])
+            g = self.g[a:e]
+            og.grad(o, g, a, e)
+            Z.sign_()                                        # M = 1[A > 0]
+            XG = self.XG[:e - a]
+            torch.mul(self.XT1[a:e], g, out=XG)              # [x₁g; x₂g; g; 0]
+            torch.bmm(XG, Z, out=self.Y[a:e])
+        torch.sum(self.g, dim=2, keepdim=True, out=gp["b1"])
+        # ∂L/∂w₁ⱼ = Σᵢ gᵢAᵢⱼ = Σᵢ gᵢMᵢⱼ(xᵢ·wⱼ + bⱼ) = Σₖ W̃ₖⱼ Yₖⱼ (W̃ = [W; b]): read off Y,
+        # no pass over A (for BN/dropout W, b are the effective weights, M carries the mask)
+        torch.mul(self.Y[:, :2], W, out=self.tmpW)
+        torch.sum(self.tmpW, 1, keepdim=True, out=gw1).addcmul_(self.Y[:, 2:3], b)
+        if cfg.batchnorm:
+            self._bn_grad(p, gp, w1)
+        else:
+            torch.mul(self.Y[:, :2], w1, out=gp["W0"])
+            torch.mul(self.Y[:, 2:3], w1, out=gp["b0"])
+        if inv_keep is not None:
+            for k in ("W0", "b0", "W1"):
+                gp[k].mul_(inv_keep)
+        return og.loss(self.out) if log else None
+
+
+class _Deep:
+    """Fused training step of deeper plain ReLU MLPs (no BN, no dropout): the "deeper" net.
+
+    The cost is in the H × H layers' GEMMs (3 per layer per step); everything else is kept
+    off them: activations and gradient buffers preallocated, every GEMM writes in place
+    (``baddbmm``/``bmm`` with ``out=``, transposed operands passed as strided views so no
+    copy is made), the ReLU masks applied by ``threshold_backward`` in place on the gradient
+    (A > 0 ⇔ pre-activation > 0), the first layer's K = 2 product and the output layer's
+    rank-one products done as broadcasts and matrix-vector products.
+    """
+
+    def __init__(self, model: Model, X: torch.Tensor, y: torch.Tensor, sd: torch.Tensor | None):
+        S, n = model.S, X.shape[1]
+        kw = dict(dtype=X.dtype, device=X.device)
+        self.S, self.L, self.dims = S, model.L, model.dims
+        self.x1, self.x2 = X[:, :, 0:1].contiguous(), X[:, :, 1:2].contiguous()
+        self.XT = X.transpose(1, 2)
+        self.og = _OutGrad(y, sd)
+        self.acts = [torch.empty(S, n, model.dims[l], **kw) for l in range(1, model.L)]
+        Hm = max(model.dims[1:-1])
+        self.G = torch.empty(S, n, Hm, **kw)
+        self.G2 = torch.empty(S, n, Hm, **kw)
+        self.out = torch.empty(S, 1, n, **kw)
+        self.g = torch.empty(S, 1, n, **kw)
+        self._thr = torch.ops.aten.threshold_backward.grad_input
+
+    def step(self, p: dict, gp: dict, st: State, log: bool) -> torch.Tensor | None:
+        S, L, acts = self.S, self.L, self.acts
+        A = acts[0]
+        torch.addcmul(p["b0"], self.x1, p["W0"][:, 0:1], out=A)
+        A.addcmul_(self.x2, p["W0"][:, 1:2]).clamp_min_(0.0)
+        for l in range(1, L - 1):
+            torch.baddbmm(p[f"b{l}"], acts[l - 1], p[f"W{l}"], out=acts[l]).clamp_min_(0.0)
+        h = acts[L - 2]
+        H = h.shape[2]
+        w = p[f"W{L - 1}"].view(S, 1, H)
+        o = torch.bmm(w, h.transpose(1, 2), out=self.out).add_(p[f"b{L - 1}"])
+        self.og.grad(o, self.g, 0, S)
+        torch.bmm(self.g, h, out=gp[f"W{L - 1}"].view(S, 1, H))
+        torch.sum(self.g, dim=2, keepdim=True, out=gp[f"b{L - 1}"])
+        G = self.G[..., :H]
+        torch.mul(self.g.transpose(1, 2), w, out=G)         # outer product g w
+        self._thr(G, h, 0.0, grad_input=G)                   # ReLU mask, in place
+        for l in range(L - 2, 0, -1):
+            hin = acts[l - 1]
+            torch.bmm(hin.transpose(1, 2), G, out=gp[f"W{l}"])
+            torch.sum(G, dim=1, keepdim=True, out=gp[f"b{l}"])
+            G2 = self.G2[..., :hin.shape[2]]
+            torch.bmm(G, p[f"W{l}"].transpose(1, 2), out=G2)
+            self._thr(G2, hin, 0.0, grad_input=G2)
+            G, self.G, self.G2 = G2, self.G2, self.G
+        torch.bmm(self.XT, G, out=gp["W0"])
+        torch.sum(G, dim=1, keepdim=True, out=gp["b0"])
+        return self.og.loss(self.out) if log else None
+
+
+class _Optimizer:
+    """Each configuration's optimizer on its own slots' slices of the flat buffers.
+
+    ``torch._fused_sgd_`` / ``torch._fused_adam_`` (one kernel per configuration: the
+    kernels of ``torch.optim.SGD/Adam(fused=True)``, same update as the reference loop's
+    ``torch.optim``: coupled weight decay, SGD momentum without dampening, Adam with bias
+    corrections) where the device has them and ``fused``; else the same formulas as a few
+    ``torch._foreach_*`` ops. Slot order is config-major, so a configuration's slots are one
+    contiguous range of every parameter block.
+    """
+
+    def __init__(self, model: Model, cfgs: list[Config], n_seeds: int, st: State, fused: bool = True):
+        self.parts = []
+        dev = st.flat.device
+        for c, cfg in enumerate(cfgs):
+            if len(cfgs) == 1:
+                ranges = [(0, model.numel)]
+            else:
+                ranges, off = [], 0
+                for size in model.sizes:
+                    per_slot = size // model.S
+                    ranges.append((off + c * n_seeds * per_slot, off + (c + 1) * n_seeds * per_slot))
+                    off += size
+            sl = lambda t: [t[a:b] for a, b in ranges] if t is not None else None  # noqa: E731
+            step_t = torch.zeros((), dtype=torch.float32, device=dev)
+            self.parts.append((cfg, sl(st.flat), sl(st.grad), sl(st.buf), sl(st.buf2), step_t))
+        self.fused = fused and dev.type in ("cpu", "cuda") and hasattr(torch, "_fused_adam_") \
+            and hasattr(torch, "_fused_sgd_")
+
+    def step(self, t: int) -> None:
+        """Apply step number ``t`` (1-based: Adam's bias corrections use it)."""
+        for cfg, P, G, B, V, step_t in self.parts:
+            if cfg.optimizer == "sgd":
+                if self.fused:
+                    torch._fused_sgd_(P, G, B if cfg.momentum else [], weight_decay=cfg.weight_decay,
+                                      momentum=cfg.momentum, lr=cfg.lr, dampening=0.0, nesterov=False,
+                                      maximize=False, is_first_step=False)   # buf₀ = 0: 0.9·0 + g₀ = g₀
+                    continue
+                if cfg.weight_decay:
+                    torch._foreach_add_(G, P, alpha=cfg.weight_decay)        # coupled weight decay
+                if cfg.momentum:
+                    torch._foreach_mul_(B, cfg.momentum)                     # dampening 0 (buf₀ = g₀)
+                    torch._foreach_add_(B, G)
+                    torch._foreach_add_(P, B, alpha=-cfg.lr)
+                else:
+                    torch._foreach_add_(P, G, alpha=-cfg.lr)
+                continue
+            b1, b2 = ADAM_BETAS
+            if self.fused:
+                step_t.fill_(float(t))
+                torch._fused_adam_(P, G, B, V, [], [step_t] * len(P), lr=cfg.lr, beta1=b1, beta2=b2,
+                                   weight_decay=cfg.weight_decay, eps=ADAM_EPS, amsgrad=False, maximize=False)
+                continue
+            if cfg.weight_decay:
+                torch._foreach_add_(G, P, alpha=cfg.weight_decay)
+            torch._foreach_lerp_(B, G, 1 - b1)
+            torch._foreach_mul_(V, b2)
+            torch._foreach_addcmul_(V, G, G, value=1 - b2)
+            bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+            denom = torch._foreach_sqrt(V)
+            torch._foreach_div_(denom, math.sqrt(bc2))
+            torch._foreach_add_(denom, ADAM_EPS)
+            torch._foreach_addcdiv_(P, B, denom, value=-cfg.lr / bc1)
 
 
 # ----------------------------------------------------------------------------- data
@@ -367,10 +670,30 @@ def make_data(cfg: Config, seeds, dtype=torch.float32, device="cpu") -> tuple[to
 
 
 # ----------------------------------------------------------------------------- checkpoint
-def config_key(cfg: Config, seeds, iterations: int, dtype) -> str:
-    blob = json.dumps({"cfg": cfg.to_dict(), "seeds": list(map(int, seeds)), "iterations": iterations,
-                       "dtype": str(dtype)}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def _mask_kind(device) -> str:
+    return "pcg64-int32" if torch.device(device).type == "cpu" else "torch-rand"
+
+
+def config_key(cfg: Config, seeds, iterations: int, dtype, device="cpu") -> str:
+    """Identity of a single-configuration run (a checkpoint resumes only the same run).
+
+    With dropout the mask stream's kind (:class:`MaskRNG`, device-dependent) is part of it.
+    """
+    d = {"cfg": cfg.to_dict(), "seeds": list(map(int, seeds)), "iterations": iterations, "dtype": str(dtype)}
+    if cfg.dropout:
+        d["mask_rng"] = _mask_kind(device)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def group_key(cfgs: list[Config], seeds, iterations: int, dtype, device="cpu") -> str:
+    """Identity of a run of several configurations at once (:func:`train_group`)."""
+    if len(cfgs) == 1:
+        return config_key(cfgs[0], seeds, iterations, dtype, device)
+    d = {"group": [c.to_dict() for c in cfgs], "seeds": list(map(int, seeds)), "iterations": iterations,
+         "dtype": str(dtype)}
+    if cfgs[0].dropout:
+        d["mask_rng"] = _mask_kind(device)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def save_checkpoint(path: Path, st: State, key: str) -> None:
@@ -378,10 +701,19 @@ def save_checkpoint(path: Path, st: State, key: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     blob = {"key": key, "step": st.step, "loss_log": st.loss_log,
             "tensors": {k: v.detach().cpu() for k, v in st.tensors().items()},
-            "gen": st.gen.get_state() if st.gen is not None else None}
+            "rng": st.rng.get_state() if st.rng is not None else None}
     tmp = path.with_suffix(".tmp")
     torch.save(blob, tmp)
     os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+
+
+def checkpoint_step(path: Path, key: str) -> int | None:
+    """The step stored in ``path`` if it is a checkpoint of the run ``key``, else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    return int(blob["step"]) if blob.get("key") == key else None
 
 
 def load_checkpoint(path: Path, st: State, key: str) -> bool:
@@ -394,8 +726,8 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
         return False
     for k, v in st.tensors().items():
         v.copy_(blob["tensors"][k])
-    if st.gen is not None and blob["gen"] is not None:
-        st.gen.set_state(blob["gen"])
+    if st.rng is not None and blob.get("rng") is not None:
+        st.rng.set_state(blob["rng"])
     st.step = int(blob["step"])
     st.loss_log = [tuple(x) for x in blob["loss_log"]]
     return True
@@ -426,7 +758,7 @@ class _Progress:
 # ----------------------------------------------------------------------------- training
 @dataclass
 class Result:
-    """A finished (or stopped) batched run."""
+    """A finished (or stopped) batched run of one configuration."""
 
     cfg: Config
     seeds: list
@@ -445,78 +777,118 @@ class Result:
         return self.model.views(self.state.flat)
 
 
-def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=torch.float32,
-                  checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
-                  stop_at: int | None = None, log_every: int = 100, progress: bool = True,
-                  fused: bool = True) -> Result:
-    """Train all ``seeds`` of ``cfg`` for ``iterations × cfg.iter_factor`` full-batch steps.
+def _architecture(cfg: Config) -> tuple:
+    """What configurations trained in one program must share (the rest may differ per slot)."""
+    return (cfg.depth, cfg.width, cfg.dropout, cfg.batchnorm, cfg.iter_factor, cfg.n_samples, cfg.noise)
+
+
+def can_group(a: Config, b: Config) -> bool:
+    """True if ``a`` and ``b`` can train as one program (:func:`train_group`)."""
+    return _architecture(a) == _architecture(b)
+
+
+def _slot_blocks(model: Model, c: int, n_seeds: int) -> list[tuple[int, int]]:
+    """Flat-buffer ranges of configuration ``c``'s slots (config-major slot order)."""
+    out, off = [], 0
+    for size in model.sizes:
+        per = size // model.S
+        out.append((off + c * n_seeds * per, off + (c + 1) * n_seeds * per))
+        off += size
+    return out
+
+
+def _gather(t: torch.Tensor, blocks: list[tuple[int, int]]) -> torch.Tensor:
+    return torch.cat([t[a:b] for a, b in blocks])
+
+
+def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dtype=torch.float32,
+                checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
+                stop_at: int | None = None, log_every: int = 100, progress: bool = True,
+                fused: bool = True, chunk: int | None = None) -> list[Result]:
+    """Train ``seeds`` of every configuration in ``cfgs`` as ONE program; one Result each.
+
+    Slot c·len(seeds) + k holds seed k of ``cfgs[c]`` (its data — margin, rotation — and its
+    initialization); per slot: SD coefficient; per configuration: optimizer (kind, lr,
+    momentum, weight decay) on its own slices. Every configuration's training is the one
+    :func:`train_batched` would do alone (same math; float rounding aside).
 
     Args:
-        cfg: the configuration.
+        cfgs: configurations sharing the architecture (:func:`can_group`), distinct names.
         seeds: data and initialization seeds (non-negative ints).
-        iterations: base number of iterations (App. B.2: 10,000; Fig. 1: 1,000).
+        iterations: base number of iterations (App. B.2: 10,000; Fig. 1: 1,000), × iter_factor.
         checkpoint: file to resume from and to save to (every ``checkpoint_every`` steps,
             at ``stop_at`` and at the end); resuming is exact (bitwise on the same device).
-        stop_at: stop after this many steps (simulates an interruption; the run resumes
-            from the checkpoint next time).
+        stop_at: stop after this many steps (simulates an interruption).
         log_every: record the per-seed loss every this many steps.
-        fused: use the fused one-hidden-layer step (:class:`_Fast1`) where it applies;
-            ``False`` runs the general layer-by-layer step (same math).
+        fused: the fast step (:class:`_OneHidden`, :class:`_Deep`) and fused optimizer
+            kernels; ``False`` runs the general layer-by-layer step and elementwise optimizer
+            (same math, the in-code reference).
+        chunk: slots per chunk of :class:`_OneHidden` (default: from ``CHUNK_BYTES``).
 
     Returns:
-        Result with the final state.
+        One Result per configuration, in the order of ``cfgs``; with one configuration its
+        state is the live training state, with several a per-configuration copy.
     """
+    cfgs = list(cfgs)
+    if not cfgs or not all(isinstance(c, Config) for c in cfgs):
+        raise ValueError(f"cfgs must be a non-empty list of Config; got {cfgs!r}")
+    if len({c.name for c in cfgs}) != len(cfgs):
+        raise ValueError(f"cfgs must have distinct names; got {[c.name for c in cfgs]}")
+    bad = [c.name for c in cfgs if not can_group(c, cfgs[0])]
+    if bad:
+        raise ValueError(f"cfgs must share depth, width, dropout, batchnorm, iter_factor, n_samples and "
+                         f"noise with {cfgs[0].name!r}; these differ: {bad}")
     seeds = [int(s) for s in seeds]
     if not seeds or min(seeds) < 0:
         raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds}")
     if int(iterations) != iterations or iterations < 1:
         raise ValueError(f"iterations must be an integer >= 1; got {iterations!r}")
-    total = int(iterations) * cfg.iter_factor
+    if int(log_every) != log_every or log_every < 1:
+        raise ValueError(f"log_every must be an integer >= 1; got {log_every!r}")
+    cfg0, S0, C = cfgs[0], len(seeds), len(cfgs)
+    total = int(iterations) * cfg0.iter_factor
     device = torch.device(device)
-    model = Model(cfg, len(seeds))
-    X, y = make_data(cfg, seeds, dtype, device)
-    flat = model.init(seeds, dtype, device)
+    model = Model(cfg0, C * S0)
+    data = [make_data(c, seeds, dtype, device) for c in cfgs]
+    X = torch.cat([d[0] for d in data]) if C > 1 else data[0][0]
+    y = torch.cat([d[1] for d in data]) if C > 1 else data[0][1]
+    flat = model.init(seeds * C, dtype, device)
     init_flat = flat.clone()
-    gen = None
-    if cfg.dropout:
-        gen = torch.Generator(device=device).manual_seed(10_007 * (1 + seeds[0]) + len(seeds))
-    st = State(model, flat, gen)
-    key = config_key(cfg, seeds, total, dtype)
+    rng = MaskRNG(cfg0.dropout, 10_007 * (1 + seeds[0]) + len(seeds), device) if cfg0.dropout else None
+    st = State(model, flat, rng, adam=any(c.optimizer == "adam" for c in cfgs))
+    key = group_key(cfgs, seeds, total, dtype, device)
     if checkpoint is not None:
         load_checkpoint(checkpoint, st, key)
     p, gp = model.views(st.flat), model.views(st.grad)
-    H = model.dims[1]
-    n = X.shape[1]
-    keep = 1.0 - cfg.dropout
+    sd = _slot_sd(cfgs, S0, dtype, device)
+    opt = _Optimizer(model, cfgs, S0, st, fused=fused)
+    if fused and model.L == 2:
+        fast = _OneHidden(model, X, y, sd, chunk)
+    elif fused and not (cfg0.batchnorm or cfg0.dropout):
+        fast = _Deep(model, X, y, sd)
+    else:
+        fast = None
+    keep = 1.0 - cfg0.dropout
     end = total if stop_at is None else min(total, int(stop_at))
-    prog = _Progress(cfg.name, total) if progress else None
-    fast = _Fast1(model, X, y) if (fused and model.L == 2 and not cfg.batchnorm) else None
+    label = cfg0.name if C == 1 else f"{C} configurations"
+    prog = _Progress(label, total) if progress else None
     t0 = time.perf_counter()
     while st.step < end:
+        log = st.step % log_every == 0
         if fast is not None:
-            if st.step % log_every == 0:
-                loss = fast.step(p, gp, gen)
-                st.loss_log.append((st.step, loss.tolist()))
-            else:
-                fast.step(p, gp, gen)
-            _opt_step(cfg, st)
-            st.step += 1
-            if checkpoint is not None and st.step % checkpoint_every == 0 and st.step < end:
-                save_checkpoint(checkpoint, st, key)
-            if prog is not None:
-                prog.update(st.step)
-            continue
-        cache: list = []
-        mask = None
-        if cfg.dropout:
-            mask = torch.rand(len(seeds), n, H, generator=gen, device=device, dtype=dtype)
-            mask = mask.ge_(cfg.dropout).to(dtype).div_(keep)
-        out = forward(model, p, X, train=True, state=st, mask=mask, cache=cache)
-        loss, g = loss_grad(out, y, cfg.sd)
-        if st.step % log_every == 0:
+            loss = fast.step(p, gp, st, log)
+        else:
+            cache: list = []
+            mask = None
+            if rng is not None:
+                mask = torch.empty(model.S, X.shape[1], model.dims[1], dtype=dtype, device=device)
+                mask = rng.fill(mask).div_(keep)
+            out = forward(model, p, X, train=True, state=st, mask=mask, cache=cache)
+            loss, g = loss_grad(out, y, sd if sd is not None else 0.0)
+            backward(model, p, gp, cache, g)
+        if log:
             st.loss_log.append((st.step, loss.tolist()))
-        backward(model, p, gp, cache, g)
-        _opt_step(cfg, st)
+        opt.step(st.step + 1)
         st.step += 1
         if checkpoint is not None and st.step % checkpoint_every == 0 and st.step < end:
             save_checkpoint(checkpoint, st, key)
@@ -525,7 +897,44 @@ def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=to
     wall = time.perf_counter() - t0
     if checkpoint is not None:
         save_checkpoint(checkpoint, st, key)
-    return Result(cfg, seeds, total, model, st, X, y, init_flat, wall, st.step >= total)
+    done = st.step >= total
+    if C == 1:
+        return [Result(cfg0, seeds, total, model, st, X, y, init_flat, wall, done)]
+    results = []
+    names = [c.name for c in cfgs]
+    for c, cfg in enumerate(cfgs):
+        m = Model(cfg, S0)
+        blocks = _slot_blocks(model, c, S0)
+        sub = State(m, _gather(st.flat, blocks), None, adam=cfg.optimizer == "adam")
+        sub.buf = _gather(st.buf, blocks)
+        if sub.buf2 is not None:
+            sub.buf2 = _gather(st.buf2, blocks)
+        if cfg.batchnorm:
+            sub.running_mean = st.running_mean[c * S0:(c + 1) * S0].clone()
+            sub.running_var = st.running_var[c * S0:(c + 1) * S0].clone()
+        sub.step = st.step
+        sub.loss_log = [(s, v[c * S0:(c + 1) * S0]) for s, v in st.loss_log]
+        sl = slice(c * S0, (c + 1) * S0)
+        results.append(Result(cfg, seeds, total, m, sub, X[sl], y[sl], _gather(init_flat, blocks), wall, done,
+                              extra={"group": names, "group_wall_s": wall}))
+    return results
+
+
+def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=torch.float32,
+                  checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
+                  stop_at: int | None = None, log_every: int = 100, progress: bool = True,
+                  fused: bool = True, chunk: int | None = None) -> Result:
+    """Train all ``seeds`` of ``cfg`` for ``iterations × cfg.iter_factor`` full-batch steps.
+
+    :func:`train_group` with one configuration (arguments as there); its checkpoint is
+    this configuration's own (key :func:`config_key`).
+
+    Returns:
+        Result with the final state.
+    """
+    return train_group([cfg], seeds, iterations, device=device, dtype=dtype, checkpoint=checkpoint,
+                       checkpoint_every=checkpoint_every, stop_at=stop_at, log_every=log_every,
+                       progress=progress, fused=fused, chunk=chunk)[0]
 
 
 # ----------------------------------------------------------------------------- serial reference

@@ -49,3 +49,35 @@ def test_bad_input_names_parameter():
         two_moons(0, margin=1.5)
     with pytest.raises(ValueError, match="n_samples"):
         make_moons(1)
+
+
+def test_batched_configurations_write_the_same_run_folders(tmp_path):
+    # `gsv train moons` trains the configurations sharing an architecture as one program
+    # (empirical.experiment.run_group); each folder must hold what a run of that
+    # configuration alone gives. Independent route: run_moons with batch_configs=False.
+    torch = pytest.importorskip("torch")
+    import json
+
+    from empirical.experiment import run_moons
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)   # tiny runs: a second thread only adds OpenMP stalls on a busy machine
+    try:
+        kw = dict(quick=True, configs=["sd", "adam_lr3e-3"], seeds=2, iterations=25, progress=False)
+        grp = run_moons(tmp_path / "g", batch_configs=True, **kw)
+        alone = run_moons(tmp_path / "a", batch_configs=False, **kw)
+        again = run_moons(tmp_path / "g", batch_configs=False, **kw)   # resumes the group's checkpoints
+    finally:
+        torch.set_num_threads(saved)
+    for name in kw["configs"]:
+        files = sorted(f.name for f in (tmp_path / "g" / "moons" / name).iterdir())
+        assert files == sorted(f.name for f in (tmp_path / "a" / "moons" / name).iterdir()), name
+        assert grp[name]["train_group"] == kw["configs"] and "train_group" not in alone[name]
+        for key, vals in alone[name]["per_seed"].items():
+            # float32 training of identical math; margins come from a bisection on the trained
+            # function, so they agree to the search's resolution (r_max/T·2⁻¹² ≈ 1e-5) at worst
+            assert np.allclose(grp[name]["per_seed"][key], vals, atol=2e-5, rtol=1e-4), (name, key)
+            assert again[name]["per_seed"][key] == grp[name]["per_seed"][key], (name, key)   # same state
+        m = json.loads((tmp_path / "g" / "moons" / name / "metrics.json").read_text())
+        assert m["iterations"] == 25 and len(m["per_seed"]["margin_p10"]) == 2
+    assert not (tmp_path / "g" / "moons" / "_batched").exists()   # group checkpoint removed when done
