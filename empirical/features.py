@@ -548,3 +548,137 @@ def write_run(root, res: dict, figure, summary_markdown) -> None:
     (root / "metrics.json").write_text(json.dumps(res, indent=1))
     figure(res, root)
     (root / "summary.md").write_text(summary_markdown(res))
+
+
+def block_feature_data(n: int, d: int, a: float, b: float, delta: float, *, sigma: float = 0.1,
+                       seed: int = 0, remove_feature1: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Block design with a controlled coupling δ of Eq. 15 (issue 6 §2, sharp eNTK test of Thm. 2).
+
+    Examples 0 … n/2−1 form block A (feature 1's), n/2 … n−1 block B (feature 2's); labels
+    are balanced *within each block* (n/4 of each sign, shuffled inside the block). With
+    c = √(1−δ²),
+
+        x_i = y_i · (a · c1_i · e1 + b · c2_i · e2) + σ ε_i,
+        (c1_i, c2_i) = (c, −δ) on block A,   (δ, c) on block B,   ε_i ~ N(0, I_d).
+
+    Why the SVD of YΦ₀ then has one singular direction per feature, rotated by exactly δ:
+
+    * Linear kernel (σ = 0): YX = a c1 e1ᵀ + b c2 e2ᵀ with c1·c2 = (n/2)(−cδ + δc) = 0 and
+      |c1|² = |c2|² = n/2, so Y X Xᵀ Y = (n/2)(a² u1u1ᵀ + b² u2u2ᵀ), u_k = c_k/√(n/2): two
+      singular directions with s₁² ∝ a², s₂² ∝ b², and in the basis of the block indicators
+      r1 = 1_A/√(n/2), r2 = 1_B/√(n/2) they are [u1 u2] = [r1 r2]·[[c, −δ], [δ, c]] — Eq. 15's
+      U, with the same δ at every a (only S changes along a sweep of a, as Definition 2
+      assumes).
+    * Any kernel of the (infinite-width) network, σ = 0: the label-signed inputs are
+      y_i x_i = v_A on A and v_B on B, so y_i y_j K(x_i, x_j) = P_kl + y_i y_j Q_kl (k, l the
+      blocks) with P = the part of K odd under x' → −x' (½[K(v_k, v_l) − K(v_k, −v_l)]) and
+      Q the even part, because K(−x, −x') = K(x, x') for a bias-free net with symmetric
+      weights. So Y K Y = Σ_kl (P_kl 1_k1_lᵀ + Q_kl y_k y_lᵀ): labels balanced in each block
+      make 1_k ⊥ y_l for all k, l, so span{r1, r2} is invariant — exactly two singular
+      directions lie in it (one per feature; the even part's directions y_A, y_B are
+      orthogonal to them and carry no response) and their 2×2 rotation in the basis
+      (r1, r2) is P's eigenbasis: δ's sign is the design's (P_AB ∝ v_A·v_B = cδ(a² − b²) to
+      leading order), its size is shrunk by the kernel's nonlinearity and is *measured*
+      (:func:`rotation_coupling`). Then α* of Eq. 9 is constant on each block, and the
+      n-dimensional problem is exactly Eq. 15's 2-example problem with that U and the same
+      s₁, s₂ (z scaled by √(n/2)).
+    * σ > 0 (needed: without it YΦ₀ has rank ≤ 4) and finite width (K(−x, −x') ≠ K(x, x'))
+      break the invariance slightly; the in-plane norm ‖[r1 r2]ᵀu_j‖ measures how much.
+      It is ≈ 1 only if the feature's direction is not near-degenerate with the even
+      harmonic of feature 1 (y_A, s² ∝ a²): hence b < a over the whole sweep, see
+      :mod:`empirical.starvation`.
+
+    Args:
+        n: Number of points, a multiple of 4 (two blocks, balanced labels in each).
+        d: Input dimension, ≥ 2.
+        a: Strength of feature 1 (direction e1), ≥ 0.
+        b: Strength of feature 2 (direction e2), ≥ 0.
+        delta: Coupling δ of Eq. 15, |δ| < 1.
+        sigma: Isotropic noise level, ≥ 0.
+        seed: NumPy seed (the draws do not depend on a, b, δ or ``remove_feature1``).
+        remove_feature1: Omit the a·c1·e1 term (same points without feature 1).
+
+    Returns:
+        (X [n, d], y [n], block [n] with 0 = A, 1 = B), float64 / float64 / int64.
+
+    Raises:
+        ValueError: Bad input.
+    """
+    if int(n) != n or n < 4 or n % 4:
+        raise ValueError(f"n must be a multiple of 4, >= 4 (two blocks, balanced labels); got {n!r}")
+    if int(d) != d or d < 2:
+        raise ValueError(f"d must be an integer >= 2; got {d!r}")
+    for v, name in ((a, "a"), (b, "b"), (sigma, "sigma")):
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+    if not (math.isfinite(delta) and abs(delta) < 1):
+        raise ValueError(f"delta must be in (-1, 1); got {delta!r}")
+    rng = np.random.default_rng(seed)
+    m = n // 2
+    block = np.repeat([0, 1], m)
+    y = np.empty(n)
+    for k in (0, 1):
+        yk = np.repeat([1.0, -1.0], m // 2)
+        rng.shuffle(yk)
+        y[block == k] = yk
+    c = math.sqrt(1.0 - delta * delta)
+    c1 = np.where(block == 0, c, delta)
+    c2 = np.where(block == 0, -delta, c)
+    X = sigma * rng.standard_normal((n, d))
+    if not remove_feature1:
+        X[:, 0] += y * a * c1
+    X[:, 1] += y * b * c2
+    return X, y, block
+
+
+def block_references(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(r1, r2): the unit block indicators 1_A/√|A|, 1_B/√|B| — feature 1's and 2's example weights at δ = 0."""
+    block = np.asarray(block)
+    if block.ndim < 1 or not np.isin(block, (0, 1)).all() or not (block == 0).any(-1).all() \
+            or not (block == 1).any(-1).all():
+        raise ValueError("block must hold 0 (A) and 1 (B), each at least once")
+    r1, r2 = (block == 0).astype(float), (block == 1).astype(float)
+    return r1 / np.linalg.norm(r1, axis=-1, keepdims=True), r2 / np.linalg.norm(r2, axis=-1, keepdims=True)
+
+
+def rotation_coupling(U: np.ndarray, j1: np.ndarray, j2: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> dict:
+    """Read Eq. 15's coupling δ off two identified singular directions of YΦ₀.
+
+    M = [r1 r2]ᵀ [s1·u_{j1}  s2·u_{j2}] (2×2): the two directions expressed in the basis of
+    the reference directions, column signs s_k chosen so that M's diagonal is ≥ 0 (each
+    direction points like its own reference — :func:`feature_directions`' sign, and
+    Eq. 15's convention c = √(1−δ²) > 0). If both directions lie in span{r1, r2}, M is
+    orthogonal with positive diagonal, i.e. a rotation [[cos θ, −sin θ], [sin θ, cos θ]] —
+    Eq. 15 with δ = sin θ: M₂₁ = δ is feature 1's weight on feature 2's reference, the
+    entry whose sign decides the first-order rule "i starves j iff U_ji > 0". In general M
+    is not exactly a rotation; the nearest rotation (polar factor) has angle
+    θ = atan2(M₂₁ − M₁₂, M₁₁ + M₂₂), and δ := sin θ.
+
+    Args:
+        U: [..., n, n] orthogonal.
+        j1, j2: [...] column indices of feature 1's and feature 2's directions.
+        r1, r2: [..., n] unit reference vectors (orthogonal to each other).
+
+    Returns:
+        {"delta": sin θ, "theta": θ, "M": [..., 2, 2] (sign-fixed), "plane1", "plane2":
+         ‖[r1 r2]ᵀ u_{jk}‖ (1 = the direction lies in the reference plane), "asym":
+         |M₂₁ + M₁₂| (0 for an exact rotation)}.
+    """
+    U, r1, r2 = np.asarray(U, float), np.asarray(r1, float), np.asarray(r2, float)
+    if U.shape[-1] != U.shape[-2] or r1.shape != U.shape[:-1] or r2.shape != U.shape[:-1]:
+        raise ValueError(f"U must be [..., n, n] and r1, r2 [..., n]; got {U.shape}, {r1.shape}, {r2.shape}")
+    j1, j2 = np.asarray(j1), np.asarray(j2)
+    n = U.shape[-1]
+    if j1.shape != U.shape[:-2] or j2.shape != U.shape[:-2] or np.any((j1 < 0) | (j1 >= n) | (j2 < 0) | (j2 >= n)) \
+            or np.any(j1 == j2):
+        raise ValueError(f"j1, j2 must be distinct indices in [0, {n}) of shape {U.shape[:-2]}")
+    u1 = np.take_along_axis(U, j1[..., None, None], -1)[..., 0]
+    u2 = np.take_along_axis(U, j2[..., None, None], -1)[..., 0]
+    M = np.stack([np.stack([(u1 * r1).sum(-1), (u2 * r1).sum(-1)], -1),
+                  np.stack([(u1 * r2).sum(-1), (u2 * r2).sum(-1)], -1)], -2)
+    sg = np.where(np.diagonal(M, axis1=-2, axis2=-1) < 0, -1.0, 1.0)     # column signs: diagonal ≥ 0
+    M = M * sg[..., None, :]
+    theta = np.arctan2(M[..., 1, 0] - M[..., 0, 1], M[..., 0, 0] + M[..., 1, 1])
+    return {"delta": np.sin(theta), "theta": theta, "M": M,
+            "plane1": np.hypot(M[..., 0, 0], M[..., 1, 0]), "plane2": np.hypot(M[..., 0, 1], M[..., 1, 1]),
+            "asym": np.abs(M[..., 1, 0] + M[..., 0, 1])}

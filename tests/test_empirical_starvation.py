@@ -151,3 +151,153 @@ def test_run_starvation_tiny_config(tmp_path):
     assert (tmp_path / "starvation_quick" / "starvation.png").exists()
     with pytest.raises(ValueError, match="above b"):
         run_starvation(True, tmp_path, config={**cfg, "a": [0.5, 0.8, 2.0]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Block design (sharp eNTK test of Thm. 2): data, identification, δ read-off, Eq. 15 reduction
+# ---------------------------------------------------------------------------------------------
+from empirical.features import block_feature_data, block_references, features_of, rotation_coupling  # noqa: E402
+
+
+def _rot(theta):
+    return np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+
+
+@pytest.mark.parametrize("theta", [-0.5, 0.0, 0.3, 0.7])
+def test_rotation_coupling_reads_a_constructed_rotation(theta):
+    n = 8
+    Q = _orth(n, 5)
+    r1, r2 = Q[:, 0], Q[:, 1]
+    # U's columns: (r1, r2) rotated by R(θ), the rest of Q; then permuted and sign-flipped
+    core = np.eye(n)
+    core[:2, :2] = _rot(theta)
+    U0 = Q @ core
+    perm = np.array([4, 1, 6, 0, 2, 7, 3, 5])            # U[:, k] = U0[:, perm[k]]
+    flip = np.array([1, -1, 1, 1, -1, 1, -1, 1.0])
+    U = U0[:, perm] * flip
+    j1, j2 = int(np.where(perm == 0)[0][0]), int(np.where(perm == 1)[0][0])   # 3 and 1
+    rc = rotation_coupling(U, np.array(j1), np.array(j2), r1, r2)
+    # by construction: feature 1's direction is c·r1 + sin θ·r2, Eq. 15's δ = sin θ
+    assert abs(rc["delta"] - math.sin(theta)) < 1e-12      # float64 round-off of an 8×8 product
+    assert abs(rc["plane1"] - 1) < 1e-12 and abs(rc["plane2"] - 1) < 1e-12 and rc["asym"] < 1e-12
+    np.testing.assert_allclose(rc["M"], _rot(theta), atol=1e-12)
+
+
+def test_rotation_coupling_hand_example_and_bad_input():
+    # hand: u1 = 0.8 r1 − 0.6 r2 (δ = −0.6), u2 = 0.6 r1 + 0.8 r2, stored with u2's sign flipped
+    r1, r2 = np.array([1.0, 0, 0]), np.array([0, 1.0, 0])
+    U = np.array([[0.8, -0.6, 0], [-0.6, -0.8, 0], [0, 0, 1.0]])
+    rc = rotation_coupling(U, np.array(0), np.array(1), r1, r2)
+    assert abs(rc["delta"] + 0.6) < 1e-15 and abs(rc["theta"] - math.atan2(-1.2, 1.6)) < 1e-15
+    with pytest.raises(ValueError, match="j1, j2"):
+        rotation_coupling(U, np.array(1), np.array(1), r1, r2)
+    with pytest.raises(ValueError, match="U must be"):
+        rotation_coupling(U, np.array(0), np.array(1), r1[:2], r2)
+
+
+def test_block_feature_data_layout_and_bad_input():
+    X, y, blk = block_feature_data(16, 4, 2.0, 0.5, 0.3, sigma=0.1, seed=3)
+    X1, y1, _ = block_feature_data(16, 4, 2.0, 0.5, 0.3, sigma=0.1, seed=3, remove_feature1=True)
+    assert blk.tolist() == [0] * 8 + [1] * 8
+    for k in (0, 1):                                        # labels balanced inside each block
+        assert y[blk == k].sum() == 0 and set(y[blk == k]) == {-1.0, 1.0}
+    c = math.sqrt(1 - 0.09)
+    # same draws without feature 1: the difference is exactly y·a·c1·e1, c1 = c on A, δ on B
+    np.testing.assert_allclose(X - X1, np.outer(y * 2.0 * np.where(blk == 0, c, 0.3), [1, 0, 0, 0]), atol=1e-15)
+    assert np.array_equal(y, y1)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        block_feature_data(18, 4, 1.0, 0.5, 0.1)
+    with pytest.raises(ValueError, match="delta"):
+        block_feature_data(16, 4, 1.0, 0.5, 1.0)
+    with pytest.raises(ValueError, match="block"):
+        block_references(np.zeros(4, int))
+
+
+def _block_kernel(X, kind, eps=1e-3):
+    G = X @ X.T
+    K = G if kind == "linear" else G + 0.5 * G ** 2 + 0.2 * G ** 3   # 0.5 G²: even part; 0.2 G³: odd
+    return K + eps * np.eye(len(X))                                   # εI: full rank, eigenvectors unchanged
+
+
+@pytest.mark.parametrize("kind", ["linear", "poly"])
+@pytest.mark.parametrize("delta", [-0.3, 0.2])
+def test_block_design_has_one_direction_per_feature(kind, delta):
+    """Noise-free block data, a known kernel: feature 2's direction lies exactly in span{1_A, 1_B}."""
+    from empirical.features import feature_directions
+
+    n, a, b = 16, 2.0, 0.7
+    X, y, blk = block_feature_data(n, 3, a, b, delta, sigma=0.0, seed=1)
+    s, U = features_of(_block_kernel(X, kind), y)
+    r1, r2 = block_references(blk)
+    fd = feature_directions(U, r1, r2)
+    rc = rotation_coupling(U, fd["j1"], fd["j2"], r1, r2)
+    # exact invariance of span{r1, r2} (docstring): round-off of a 16×16 eigh
+    assert abs(rc["plane1"] - 1) < 1e-10 and abs(rc["plane2"] - 1) < 1e-10
+    # independent route to δ: the 2×2 odd part P (per block pair) from v_A, v_B by hand,
+    # v_A = (a c, −b δ), v_B = (a δ, b c); P = G + 0.2 G³ with G_kl = v_k·v_l (linear: P = G)
+    c = math.sqrt(1 - delta ** 2)
+    V = np.array([[a * c, -b * delta], [a * delta, b * c]])
+    G = V @ V.T
+    P = G if kind == "linear" else G + 0.2 * G ** 3
+    w, E = np.linalg.eigh(P)                                   # ascending: column 1 = feature 1
+    e1 = E[:, 1] * np.sign(E[0, 1])                            # positive weight on its own block
+    ref = e1[1]                                                # δ = feature 1's weight on block B
+    assert abs(rc["delta"] - ref) < 1e-10
+    if kind == "linear":      # linear kernel: the rotation is the designed one, s² = (n/2) a², (n/2) b²
+        assert abs(rc["delta"] - delta) < 1e-10
+        assert abs(s[fd["j1"]] ** 2 - (n / 2 * a * a + 1e-3)) < 1e-9
+        assert abs(s[fd["j2"]] ** 2 - (n / 2 * b * b + 1e-3)) < 1e-9
+    else:                     # nonlinear odd part: same sign as designed, size changed
+        assert np.sign(rc["delta"]) == np.sign(delta) and abs(rc["delta"] - delta) > 1e-3
+
+
+def test_block_design_needs_balanced_labels():
+    """The cancellation is due to balance: unbalance block A's labels and feature 2 leaves the plane."""
+    from empirical.features import feature_directions
+
+    n = 16
+    X, y, blk = block_feature_data(n, 3, 2.0, 0.7, 0.2, sigma=0.0, seed=1)
+    flip = np.where((blk == 0) & (y < 0))[0][:2]              # two negatives of block A → positive
+    X[flip] *= -1
+    y[flip] *= -1
+    s, U = features_of(_block_kernel(X, "poly"), y)
+    r1, r2 = block_references(blk)
+    fd = feature_directions(U, r1, r2)
+    rc = rotation_coupling(U, fd["j1"], fd["j2"], r1, r2)
+    assert min(rc["plane1"], rc["plane2"]) < 0.999            # the even part now leaks into the plane
+
+
+@pytest.mark.parametrize("delta", [-0.3, 0.25])
+def test_eq15_prediction_equals_n_dim_engine_on_exact_block_kernel(delta):
+    """Block reduction: the n-example Eq. 9 z2* equals Eq. 15's 2-example z2* · √(n/2)."""
+    from empirical.features import feature_directions
+    from empirical.starvation import eq15_z2
+    from theory.engine.fixed_points import solve_fixed_points
+
+    n, lam = 16, 0.1
+    X, y, blk = block_feature_data(n, 3, 2.0, 0.7, delta, sigma=0.0, seed=2)
+    s, U = features_of(_block_kernel(X, "poly"), y)
+    r1, r2 = block_references(blk)
+    fd = feature_directions(U, r1, r2)
+    rc = rotation_coupling(U, fd["j1"], fd["j2"], r1, r2)
+    z_n = solve_fixed_points(s, U, lam, "eq9").z[fd["j2"]] * fd["sign2"]
+    got = eq15_z2(s[fd["j1"]], s[fd["j2"]], rc["delta"], lam, n)
+    # both at the engine's 1e-12 residual; the 16-dim eigh adds ~1e-12 relative
+    assert abs(got - z_n) < 1e-8 * abs(z_n), (got, z_n)
+
+
+def test_run_starvation_block_tiny_config(tmp_path):
+    from empirical.starvation import run_starvation_block
+
+    cfg = {"a": [1.5, 2.5], "seeds": 2, "deltas": [0.3],
+           "cells": [{"param": "ntk", "act": "gelu", "width": 16}]}
+    res = run_starvation_block(True, tmp_path, config=cfg)
+    c = res["cells"]["ntk/gelu/ce_wd/w16/d+0.30"]
+    assert np.array(c["per_seed"]["z2"]).shape == (2, 2) and c["grad_max_max"] < 1e-6
+    assert all(0 < v <= 1 + 1e-12 for v in c["plane_min"])
+    for f in ("metrics.json", "summary.md", "starvation_block.png"):
+        assert (tmp_path / "starvation_block_quick" / f).exists()
+    with pytest.raises(ValueError, match="> b"):
+        run_starvation_block(True, tmp_path, config={**cfg, "a": [0.4, 2.0]})
+    with pytest.raises(ValueError, match="deltas"):
+        run_starvation_block(True, tmp_path, config={**cfg, "deltas": [0.8]})
