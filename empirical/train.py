@@ -45,7 +45,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ import numpy as np
 import torch
 
 from empirical.moons import N_SAMPLES, NOISE, two_moons
+from empirical.progress import Progress
 
 BN_EPS = 1e-5          # torch.nn.BatchNorm1d defaults
 BN_MOMENTUM = 0.1
@@ -733,28 +733,6 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
     return True
 
 
-class _Progress:
-    """A one-line stderr progress report, only when stderr is a terminal."""
-
-    def __init__(self, label: str, total: int):
-        self.label, self.total = label, total
-        self.on = sys.stderr.isatty() and not os.environ.get("CI")
-        self.t0 = self.last = time.perf_counter()
-
-    def update(self, done: int) -> None:
-        if not self.on:
-            return
-        now = time.perf_counter()
-        if now - self.last < 0.5 and done < self.total:
-            return
-        self.last = now
-        rate = done / max(now - self.t0, 1e-9)
-        sys.stderr.write(f"\r{self.label}: {done}/{self.total} it ({rate:.0f} it/s)   ")
-        if done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 # ----------------------------------------------------------------------------- training
 @dataclass
 class Result:
@@ -871,7 +849,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     keep = 1.0 - cfg0.dropout
     end = total if stop_at is None else min(total, int(stop_at))
     label = cfg0.name if C == 1 else f"{C} configurations"
-    prog = _Progress(label, total) if progress else None
+    prog = Progress(label, total, unit="it") if progress else None
     t0 = time.perf_counter()
     while st.step < end:
         log = st.step % log_every == 0

@@ -32,3 +32,37 @@ def test_train_tiny_run(tmp_path, capsys):
     assert m["device"] == "cpu" and m["torch"] and len(m["per_seed"]["margin_p10"]) == 2
     env = json.loads((tmp_path / "moons" / "sd" / "environment.json").read_text())
     assert env["device"] == "cpu" and "torch" in env
+
+
+def test_train_no_batch_configs_same_metrics(tmp_path, capsys):
+    # Grouping configurations that share an architecture must not change what is measured:
+    # the grouped and the separate runs train the same math in float32, so per-seed margins
+    # agree to float32 rounding amplified by 30 momentum steps (2e-5 is ~100x float32 eps
+    # relative to margins of order 0.3).
+    pytest.importorskip("torch")
+    from theory.cli import main
+
+    runs = {}
+    for name, extra in (("grouped", []), ("separate", ["--no-batch-configs"])):
+        out = tmp_path / name
+        assert main(["train", "moons", "--configs", "plain", "sd", "--seeds", "2", "--iterations", "30",
+                     "--out", str(out), "--device", "cpu", *extra]) == 0
+        runs[name] = {c: json.loads((out / "moons" / c / "metrics.json").read_text())["per_seed"]
+                      for c in ("plain", "sd")}
+    capsys.readouterr()
+    for c in ("plain", "sd"):
+        assert runs["grouped"][c]["margin_p10"] == pytest.approx(runs["separate"][c]["margin_p10"], abs=2e-5)
+
+
+def test_train_starvation_block_dispatch(tmp_path, monkeypatch, capsys):
+    # The block design is a separate experiment; the CLI must route to it with --quick and --out.
+    pytest.importorskip("torch")
+    import empirical.starvation as st
+    from theory.cli import main
+
+    calls = []
+    monkeypatch.setattr(st, "run_starvation_block", lambda quick, out: calls.append((quick, out)) or {"x": 1})
+    monkeypatch.setattr(st, "block_summary_markdown", lambda res: "BLOCK-TABLE")
+    assert main(["train", "starvation-block", "--quick", "--out", str(tmp_path)]) == 0
+    assert calls == [(True, str(tmp_path))]
+    assert "BLOCK-TABLE" in capsys.readouterr().out
