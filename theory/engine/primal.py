@@ -158,6 +158,29 @@ def loss_and_grad(P: PrimalSetup, theta: np.ndarray, loss: str) -> tuple[np.ndar
     return L, g
 
 
+def hessian(P: PrimalSetup, theta: np.ndarray, loss: str) -> np.ndarray:
+    """Hessian in θ of the primal loss (Eq. 5 / 17 / B.5), batched: θ [N, m] → [N, m, m].
+
+    Eq. 5: Φᵀ diag(σ'(yŷ)) Φ + λI; Eq. 17 and B.5 penalise ŷ, so λ joins the diagonal
+    weights instead: Φᵀ diag(σ'(yŷ) + λ) Φ.
+    """
+    yhat = (P.Phi @ theta[..., None])[..., 0]
+    sg = _sigmoid(P.y * yhat)
+    dd = sg * (1.0 - sg)
+    PhiT = np.swapaxes(P.Phi, -1, -2)
+    if loss == "eq5":
+        return PhiT @ (dd[..., None] * P.Phi) + P.lam[:, None, None] * np.eye(theta.shape[-1])
+    return PhiT @ ((dd + P.lam[:, None])[..., None] * P.Phi)
+
+
+def initial_theta(P: PrimalSetup, theta0: object | None) -> np.ndarray:
+    """θ(0) as a fresh [N, m] array: zeros, or ``theta0`` broadcast to the batch [..., m]."""
+    N, _, m = P.Phi.shape
+    if theta0 is None:
+        return np.zeros((N, m))
+    return np.broadcast_to(np.asarray(theta0, float), P.batch + (m,)).reshape(N, m).copy()
+
+
 def z_of_theta(P: PrimalSetup, theta: np.ndarray) -> np.ndarray:
     """z = S Vᵀ θ (Eq. 4), batched: θ [..., N, m] → z [..., N, n]."""
     return P.s * (np.swapaxes(P.V, -1, -2) @ theta[..., None])[..., 0]
@@ -222,16 +245,12 @@ def primal_optimum(
     if loss == "eq5":
         theta = np.zeros((N, mm))
         L, g = loss_and_grad(P, theta, loss)
-        eye = np.eye(mm)
         for _ in range(max_iter):
             act = ~(np.max(np.abs(g), axis=-1) <= tol)
             if not act.any():
                 break
             its += act
-            yhat = (P.Phi @ theta[..., None])[..., 0]
-            sg = _sigmoid(P.y * yhat)
-            dd = sg * (1.0 - sg)
-            H = np.swapaxes(P.Phi, -1, -2) @ (dd[..., None] * P.Phi) + P.lam[:, None, None] * eye
+            H = hessian(P, theta, loss)
             step = -np.linalg.solve(H, g[..., None])[..., 0]
             t = np.ones(N)
             slope = np.sum(g * step, axis=-1)

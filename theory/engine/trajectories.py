@@ -29,7 +29,7 @@ import scipy.sparse as sps
 from scipy.integrate import solve_ivp
 
 from theory.engine.fixed_points import DYNAMICS, _prepare, _solve_logit_diag, lambertw_real
-from theory.engine.primal import LOSSES, _sigmoid, loss_and_grad, setup, z_of_theta
+from theory.engine.primal import LOSSES, _sigmoid, hessian, initial_theta, loss_and_grad, setup, z_of_theta
 from theory.engine.validation import check_positive
 
 
@@ -260,17 +260,6 @@ def dual_ode(
                       theta=None, success=bool(sol.success), message=str(sol.message), nfev=int(sol.nfev))
 
 
-def _hessian(P, theta, loss):
-    yhat = (P.Phi @ theta[..., None])[..., 0]
-    sg = _sigmoid(P.y * yhat)
-    dd = sg * (1.0 - sg)
-    lam = P.lam[:, None]
-    m = theta.shape[-1]
-    if loss == "eq5":
-        return np.swapaxes(P.Phi, -1, -2) @ (dd[..., None] * P.Phi) + P.lam[:, None, None] * np.eye(m)
-    return np.swapaxes(P.Phi, -1, -2) @ ((dd + lam)[..., None] * P.Phi)
-
-
 def primal_gradient_flow(
     s: object,
     U: object,
@@ -311,13 +300,13 @@ def primal_gradient_flow(
     t_end = float(check_positive(t_end, "t_end"))
     P = setup(s, U, lam, y=y, V=V, m=m, gamma=gamma, rng=rng)
     N, n, mm = P.Phi.shape
-    th0 = np.zeros((N, mm)) if theta0 is None else np.broadcast_to(np.asarray(theta0, float), P.batch + (mm,)).reshape(N, mm).copy()
+    th0 = initial_theta(P, theta0)
 
     def rhs(t, f):
         return (-eta * loss_and_grad(P, f.reshape(N, mm), loss)[1]).ravel()
 
     def jac(t, f):
-        return _block_diag(-eta * _hessian(P, f.reshape(N, mm), loss))
+        return _block_diag(-eta * hessian(P, f.reshape(N, mm), loss))
 
     sol = solve_ivp(rhs, (0.0, t_end), th0.ravel(), method="BDF", jac=jac, rtol=rtol, atol=atol,
                     t_eval=None if t_eval is None else np.asarray(t_eval, float))
@@ -372,7 +361,7 @@ def primal_gradient_descent(
         lr_arr = 1.0 / Lmax[:, None]
     else:
         lr_arr = float(check_positive(lr, "lr"))
-    theta = np.zeros((N, mm)) if theta0 is None else np.broadcast_to(np.asarray(theta0, float), P.batch + (mm,)).reshape(N, mm).copy()
+    theta = initial_theta(P, theta0)
     ts, thetas = [0], [theta.copy()]
     for k in range(1, steps + 1):
         theta = theta - lr_arr * loss_and_grad(P, theta, loss)[1]
