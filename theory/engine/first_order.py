@@ -64,9 +64,29 @@ def alpha0_uncoupled(s: object, U: object, lam: object) -> np.ndarray:
         α₀* of shape [..., n].
     """
     s, U, lam, _, _, n, batch = _prepare(s, U, lam)
-    # A_ii = λ⁻¹ Σ_k U_ik² (s_k² + λ)  (Eq. 55)
-    Aii = np.sum(U * U * (s * s + lam[..., None])[..., None, :], axis=-1) / lam[..., None]
+    return _alpha0(_A(s, U, lam, n, batch))
+
+
+def _A(s, U, lam, n, batch):
+    """A = λ⁻¹ U (S² + λI) Uᵀ (Eq. 55) from prepared inputs, shape [..., n, n]."""
+    A = (U * (s * s + lam[..., None])[..., None, :]) @ np.swapaxes(U, -1, -2) / lam[..., None, None]
+    return np.broadcast_to(A, batch + (n, n))
+
+
+def _alpha0(A):
+    """α₀,i = W(A_ii)/A_ii (Eq. 56)."""
+    Aii = np.diagonal(A, axis1=-2, axis2=-1)
     return _W(Aii) / Aii
+
+
+def _lemma1(s, U, lam):
+    """Lemma 1's α with the inputs validated once; returns (α, s, U, λ) prepared."""
+    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
+    A = _A(s, U, lam, n, batch)
+    a0 = _alpha0(A)
+    Mx = A + np.eye(n) * (1.0 / a0)[..., None, :]
+    rhs = 1.0 - np.log(a0)
+    return np.linalg.solve(Mx, rhs[..., None])[..., 0], s, U, lam
 
 
 def lemma1_alpha(s: object, U: object, lam: object) -> np.ndarray:
@@ -83,13 +103,7 @@ def lemma1_alpha(s: object, U: object, lam: object) -> np.ndarray:
     Returns:
         First-order α* of shape [..., n].
     """
-    a0 = alpha0_uncoupled(s, U, lam)
-    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
-    A = (U * (s * s + lam[..., None])[..., None, :]) @ np.swapaxes(U, -1, -2) / lam[..., None, None]
-    A = np.broadcast_to(A, batch + (n, n))
-    Mx = A + np.eye(n) * (1.0 / a0)[..., None, :]
-    rhs = 1.0 - np.log(a0)
-    return np.linalg.solve(Mx, rhs[..., None])[..., 0]
+    return _lemma1(s, U, lam)[0]
 
 
 def lemma1_z(s: object, U: object, lam: object) -> np.ndarray:
@@ -103,8 +117,7 @@ def lemma1_z(s: object, U: object, lam: object) -> np.ndarray:
     Returns:
         Array [..., n].
     """
-    a = lemma1_alpha(s, U, lam)
-    s, U, lam, _, _, n, batch = _prepare(s, U, lam)
+    a, s, U, lam = _lemma1(s, U, lam)
     return s * s / lam[..., None] * (np.swapaxes(U, -1, -2) @ a[..., None])[..., 0]
 
 
