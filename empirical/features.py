@@ -84,6 +84,15 @@ def _check_pos(x: float, name: str) -> None:
         raise ValueError(f"{name} must be a finite number > 0; got {x!r}")
 
 
+def _check_data_args(d: int, **levels: float) -> None:
+    """Input dimension d ≥ 2 and every named strength/noise level finite and ≥ 0."""
+    if int(d) != d or d < 2:
+        raise ValueError(f"d must be an integer >= 2; got {d!r}")
+    for name, v in levels.items():
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+
+
 def two_feature_data(n: int, d: int, a: float, b: float, *, tau: float = 0.5, sigma: float = 0.3,
                      seed: int = 0, remove_feature1: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Draw the two-feature data set described in the module docstring.
@@ -108,11 +117,7 @@ def two_feature_data(n: int, d: int, a: float, b: float, *, tau: float = 0.5, si
     """
     if int(n) != n or n < 2 or n % 2:
         raise ValueError(f"n must be an even integer >= 2; got {n!r}")
-    if int(d) != d or d < 2:
-        raise ValueError(f"d must be an integer >= 2; got {d!r}")
-    for v, name in ((a, "a"), (b, "b"), (tau, "tau"), (sigma, "sigma")):
-        if not (math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+    _check_data_args(d, a=a, b=b, tau=tau, sigma=sigma)
     rng = np.random.default_rng(seed)
     y = np.repeat([1.0, -1.0], n // 2)
     rng.shuffle(y)
@@ -606,11 +611,7 @@ def block_feature_data(n: int, d: int, a: float, b: float, delta: float, *, sigm
     """
     if int(n) != n or n < 4 or n % 4:
         raise ValueError(f"n must be a multiple of 4, >= 4 (two blocks, balanced labels); got {n!r}")
-    if int(d) != d or d < 2:
-        raise ValueError(f"d must be an integer >= 2; got {d!r}")
-    for v, name in ((a, "a"), (b, "b"), (sigma, "sigma")):
-        if not (math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+    _check_data_args(d, a=a, b=b, sigma=sigma)
     if not (math.isfinite(delta) and abs(delta) < 1):
         raise ValueError(f"delta must be in (-1, 1); got {delta!r}")
     rng = np.random.default_rng(seed)
