@@ -61,6 +61,16 @@ class Verdict(str, enum.Enum):
     ERRATUM = "erratum"
     REFUTED = "refuted"
     REGIME = "holds-only-in-regime"
+    # Reported numbers (tables, figures) against our own runs.
+    REPRODUCED = "reproduced"
+    STAND_IN = "reproduced on a stand-in"
+    NOT_REPRODUCED = "not reproduced"
+    NEEDS_DATA = "needs local data"
+    # A discrepancy present in one transcription of the paper only.
+    VARIANT = "transcription variant"
+    # The paper against the authors' released code.
+    CODE_DIFFERS = "differs from released code"
+    CODE_MATCHES = "matches released code"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value

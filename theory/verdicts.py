@@ -30,6 +30,9 @@ DERIVATION_MODULES = (
     "starvation",
     "decoupling",
     "toy",
+    "setups",
+    "reported",
+    "code_ledger",
 )
 
 

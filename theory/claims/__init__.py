@@ -34,6 +34,9 @@ class Kind(str, enum.Enum):
     APPROXIMATION = "approximation"  # equal up to a stated order
     DEFINITION = "definition"  # a definition whose printed form can still be wrong
     QUALITATIVE = "qualitative"  # a statement about dynamics checked numerically
+    SETUP = "set-up"  # an experimental set-up or hyperparameter statement
+    REPORTED = "reported number"  # a number measured by the authors (table entry, figure value)
+    CODE = "paper vs code"  # a difference between the paper and the authors' released code
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -74,7 +77,8 @@ class Claim:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-_AREAS = ("legendre", "dual", "uncoupled", "perturbation", "starvation", "decoupling", "toy")
+_AREAS = ("legendre", "dual", "uncoupled", "perturbation", "starvation", "decoupling", "toy",
+          "appendix_a", "appendix_b", "experiments", "code_ledger")
 
 
 def _collect() -> dict[str, Claim]:
