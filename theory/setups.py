@@ -403,6 +403,13 @@ def _b5_optimizer() -> Comparison:
                                        "(see the code ledger).")
 
 
+CLAIM_IDS = ("a_drop_s2", "a_sd_norm", "a_sd_regulariser", "a_penalize_strength", "a_experiment_ref",
+             "s2_moons_setup", "b2_optimizer", "b2_runs", "s43_envs", "b4_table4", "b4_epochs", "b4_anneal_450",
+             "b4_irm_chance", "b51_hparams", "b51_class_ratio", "b51_four_hparams", "s43_text_numbers",
+             "s43_optimum", "s43_fig3_vs_table2", "s44_rarest_group", "s44_twofold", "s42_sd_ood_gain",
+             "s42_iid_kept", "b3_setup", "b5_optimizer")
+
+
 def comparisons() -> list[Comparison]:
     """Every App. A, App. B and §2/§4 set-up or consistency comparison (exact or data)."""
     return [_a_drop_s2(), _a_sd_norm(), _a_sd_regulariser(), _a_penalize_strength(), _a_experiment_ref(),

@@ -36,6 +36,9 @@ EXPECTED = {
     "code_celeba_lr": (D, "lr 1e-5 in the script, 1e-4 in B.5"),
     "code_celeba_lambda": (D, "one coefficient on per-class means vs λ₀, λ₁"),
     "code_celeba_runs": (D, "five seeds vs 'ten runs'"),
+    "code_celeba_batch": (M, "batch size 128 is the script's default"),
+    "code_celeba_epochs": (D, "3 epochs (default), unstated"),
+    "code_celeba_pretrained": (D, "ImageNet-pretrained ResNet-50, unstated"),
     "code_cifar_arch": (D, "no CIFAR training code; the script names a VGG"),
 }
 

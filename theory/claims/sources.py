@@ -88,6 +88,7 @@ PDF_EXCERPTS: dict[str, str] = {
     "s44_rarest_group": "The rarest group which is blond males represents only 0.85 % of the training data (1387 out of 162k examples).",
     "code_cmnist_labels": "The task is to predict binary labels y = −1 for digits 0 to 4 and y = +1 for digits 5 to 9.",
     "code_cmnist_table2_rounding": "IRM [9] 70.5 % (±0.6) 67.1 % (±1.4)",
+    "code_celeba_pretrained": "We train a ResNet-50 model [38] on this task.",
 }
 
 # Main-part claims whose ``latex`` is plain prose found verbatim in the PDF text too.
