@@ -127,3 +127,6 @@ def test_released_loops_stop_short_with_fewer_steps():
 def test_toy_u_effect_is_measured():
     a, b = L.toy_starvation(0.6, 0.01), L.toy_starvation(0.5, 0.01)
     assert 0 < b < a < 1  # the printed U couples more strongly: more starvation
+def test_every_entry_is_measured_or_says_why():
+    for cid in EXPECTED:
+        assert cid in L.EFFECTS or cid in L.NOT_MEASURED or cid == "code_toy_dual_steps", cid

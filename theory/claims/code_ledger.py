@@ -76,7 +76,7 @@ CLAIMS: list[Claim] = [
            latex="Fig. 1 (c) demonstrates the learned decision boundary when SD is used.",
            statement="§4.1 / App. B.2 give the SD coefficient and the weight decay of the SD panel."),
     _entry("code_moons_mean", "Two moons: the code averages the loss over examples (Eq. 5 sums)", "§3.2, App. B.2",
-           paper={"reduction": "sum"}, code={"reduction": "mean"},
+           paper={"reduction": "sum"}, code={"reduction": "mean", "n": 300},
            evidence=_ev(MP, MP_COMMIT, "Figure_1/moon_fig_1.py", "-",
                         "loss = torch.log(1.0 + torch.exp(-y_hat * y)).mean()",
                         "1 · log[1 + exp(−Yŷ)] in Eq. 5 / Eq. 17 is a sum; the scripts use the mean, so a coefficient "
