@@ -388,19 +388,30 @@ def _s42_iid_kept() -> Comparison:
                    {ds: round(r["sd"]["iid"][0] - r["wo_sd"]["iid"][0], 2) for ds, r in t.items()}, counterexample=off)
 
 
-def _needs_data(cid: str, why: str) -> Comparison:
-    return Comparison(cid, Verdict.NEEDS_DATA, CLAIMS[cid].printed, None, Check("data", False, why),
-                      notes=why)
+def _against_runs(cid: str, pattern: str, data: str, keys: dict[str, str]) -> Comparison:
+    """A set-up that only a run on ``data`` can show: compare with the first committed run
+    matching ``pattern`` (its config.json, fields ``keys``: claim key → config key), else
+    ``needs local data``."""
+    printed = CLAIMS[cid].printed
+    for cfg_path in sorted(RESULTS.glob(pattern + "/config.json")):
+        cfg = json.loads(cfg_path.read_text())
+        cfg = cfg.get("config", cfg)
+        if all(k in cfg for k in keys.values()):
+            ours = {k: cfg[v] for k, v in keys.items()}
+            d = _diff(printed, ours, keys)
+            return _simple(cid, not d, f"{cfg_path.parent.name}: {ours}", printed, ours,
+                           fail=Verdict.NOT_REPRODUCED, counterexample=d)
+    why = f"{data} is not on this machine: no committed run matches empirical/results/{pattern}"
+    return Comparison(cid, Verdict.NEEDS_DATA, printed, None, Check("data", False, why), notes=why)
 
 
 def _b3_setup() -> Comparison:
-    return _needs_data("b3_setup", "No CIFAR training code is released (see the code ledger) and CIFAR is not on "
-                                   "this machine; the architecture cannot be compared with a run.")
+    return _against_runs("b3_setup", "margins_cifar*", "CIFAR-10/100", {"layers": "conv_layers"})
 
 
 def _b5_optimizer() -> Comparison:
-    return _needs_data("b5_optimizer", "CelebA is not on this machine; the released script uses lr 1e-5 "
-                                       "(see the code ledger).")
+    return _against_runs("b5_optimizer", "group_shift_celeba*", "CelebA",
+                         {"optimizer": "optimizer", "lr": "lr", "batch_size": "batch_size"})
 
 
 CLAIM_IDS = ("a_drop_s2", "a_sd_norm", "a_sd_regulariser", "a_penalize_strength", "a_experiment_ref",

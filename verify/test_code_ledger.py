@@ -86,15 +86,15 @@ def test_sd_margin_against_fixed_point_iteration():
         assert L.sd_margin(lam) == pytest.approx(w, rel=1e-12)
 
 
-def test_sd_margin_matches_eq18_closed_form():
-    # Eq. 18's uncoupled fixed point: log((1−α)/α) = α/λ; the margin is ω = α/λ.
-    # For small λ, α* ≈ λW(1/λ) (Eq. 13 with s = 1 … here the exact SD equation): check
-    # the identity ω* = log((1−α*)/α*) with α* = λω*.
+def test_sd_margin_matches_eq18_fixed_point():
+    # Eq. 18's uncoupled fixed point: log((1−α)/α) = α/λ, and the margin is ω = α/λ; so
+    # ω* = log((1−α*)/α*) with α* = λω*. Since log((1−α)/α) < log(1/α) = log(1/(λω)),
+    # ω e^ω < 1/λ: the margin is below W(1/λ).
     for lam in (1e-3, 0.01, 0.3):
         w = L.sd_margin(lam)
         a = lam * w
         assert math.log((1 - a) / a) == pytest.approx(w, rel=1e-10)
-        assert w < float(lambertw(1 / lam).real) + 1.0  # ω* = log((1−α)/α) < log(1/α) ≈ W(1/λ)
+        assert w < float(lambertw(1 / lam).real)
 
 
 def test_b5_logit_is_stationary():

@@ -241,6 +241,24 @@ def status(claim_id: str) -> str:
     return "arXiv text only (appendix)" if "arxiv" in ex else "PDF text only"
 
 
+def main_part_decimals(source: str) -> dict[str, int]:
+    """Decimal numbers (with a point, e.g. ``23.7``) printed in §1-§4 of one source, with counts.
+
+    Citation markers ([57] or (2019)) have no decimal point and drop out; the PDF's embedded
+    figure data (``<latexit …>`` blocks) is removed first. A number printed in one source's
+    §1-§4 and not the other's is a candidate transcription variant.
+    """
+    from collections import Counter
+
+    text = source_text(source)
+    text = re.sub(r"<latexit.*?</latexit>", " ", text)
+    start = text.find("1 Introduction")
+    end = text.find("5 Related Work", start)
+    if start < 0 or end < 0:
+        raise LookupError(f"{source}: §1 or §5 heading not found")
+    return dict(Counter(re.findall(r"(?<![\d.])\d+\.\d+(?![\d.])", text[start:end])))
+
+
 def occurs(source: str, text: str) -> bool:
     """Whether ``text`` occurs verbatim (whitespace-normalised) in ``source``."""
     return _normalise(text) in source_text(source)
