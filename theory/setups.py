@@ -79,6 +79,29 @@ def _svd_instance(n: int, seed: int):
 SEEDS = (0, 1, 2)  # three random exact instances, n = 2, 3, 4
 
 
+def _a_ce_convex() -> Comparison:
+    w = sp.Symbol("omega", real=True)
+    L = sp.sympify(CLAIMS["a_ce_convex"].printed["loss"], locals={"omega": w})
+    d2 = sp.simplify(sp.diff(L, w, 2))
+    # d²/dω² log(1 + e^{−ω}) = e^{ω}/(1 + e^{ω})² = σ(ω)σ(−ω): a positive quotient.
+    target = sp.exp(w) / (1 + sp.exp(w)) ** 2
+    ok = sp.simplify((d2 - target).rewrite(sp.exp)) == 0 and bool(target.is_positive)
+    return _simple("a_ce_convex", ok, f"second derivative {d2} = e^ω/(1+e^ω)² > 0 (exact)", L, d2, method="exact")
+
+
+def _a_no_finite_minimiser() -> Comparison:
+    w, t = sp.Symbol("omega", positive=True), sp.Symbol("t", positive=True)
+    L = sp.sympify(CLAIMS["a_no_finite_minimiser"].printed["loss"], locals={"omega": w})
+    inf = CLAIMS["a_no_finite_minimiser"].printed["infimum"]
+    lim = sp.limit(L.subs(w, t * w), t, sp.oo)  # along tθ every margin ω > 0 grows like t
+    # each term is log(1 + e^{−ω}) with e^{−ω} > 0, so > log 1 = 0 for every real ω
+    w_real = sp.Symbol("omega_r", real=True)
+    positive = bool(sp.exp(-w_real).is_positive) and sp.simplify(L.subs(w, w_real) - sp.log(1 + sp.exp(-w_real))) == 0
+    ok = lim == inf and positive
+    return _simple("a_no_finite_minimiser", ok, f"lim_(t→∞) log(1 + e^(−tω)) = {lim} for ω > 0, and every term "
+                   "log(1 + e^(−ω)) > 0: the infimum 0 is not attained (exact)", inf, lim, method="exact")
+
+
 def _a_drop_s2() -> Comparison:
     ok, details = True, []
     for k, seed in enumerate(SEEDS):
@@ -414,7 +437,7 @@ def _b5_optimizer() -> Comparison:
                          {"optimizer": "optimizer", "lr": "lr", "batch_size": "batch_size"})
 
 
-CLAIM_IDS = ("a_drop_s2", "a_sd_norm", "a_sd_regulariser", "a_penalize_strength", "a_experiment_ref",
+CLAIM_IDS = ("a_ce_convex", "a_no_finite_minimiser", "a_drop_s2", "a_sd_norm", "a_sd_regulariser", "a_penalize_strength", "a_experiment_ref",
              "s2_moons_setup", "b2_optimizer", "b2_runs", "s43_envs", "b4_table4", "b4_epochs", "b4_anneal_450",
              "b4_irm_chance", "b51_hparams", "b51_class_ratio", "b51_four_hparams", "s43_text_numbers",
              "s43_optimum", "s43_fig3_vs_table2", "s44_rarest_group", "s44_twofold", "s42_sd_ood_gain",
@@ -423,7 +446,7 @@ CLAIM_IDS = ("a_drop_s2", "a_sd_norm", "a_sd_regulariser", "a_penalize_strength"
 
 def comparisons() -> list[Comparison]:
     """Every App. A, App. B and §2/§4 set-up or consistency comparison (exact or data)."""
-    return [_a_drop_s2(), _a_sd_norm(), _a_sd_regulariser(), _a_penalize_strength(), _a_experiment_ref(),
+    return [_a_ce_convex(), _a_no_finite_minimiser(), _a_drop_s2(), _a_sd_norm(), _a_sd_regulariser(), _a_penalize_strength(), _a_experiment_ref(),
             _s2_moons_setup(), _b2_optimizer(), _b2_runs(), _s43_envs(), _b4_table4(), _b4_epochs(),
             _b4_anneal_450(), _b4_irm_chance(), _b51_hparams(), _b51_class_ratio(), _b51_four_hparams(),
             _s43_text_numbers(), _s43_optimum(), _s43_fig3_vs_table2(), _s44_rarest_group(), _s44_twofold(),

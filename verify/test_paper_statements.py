@@ -25,6 +25,8 @@ S = Verdict.STAND_IN
 
 EXPECTED = {
     # App. A
+    "a_ce_convex": (V, "d²/dω² log(1+e^{−ω}) = σ(ω)σ(−ω) > 0"),
+    "a_no_finite_minimiser": (V, "the loss → 0 along tθ and every term is > 0"),
     "a_drop_s2": (V, "U Uᵀ = I: without S² Eq. 9 is uncoupled"),
     "a_sd_norm": (E, "ŷ = Φθ = USVᵀθ, not UVᵀθ; ‖ŷ‖² = ‖SVᵀθ‖² holds"),
     "a_sd_regulariser": (V, "the dual quadratic term becomes ααᵀ/(2λ)"),
@@ -57,6 +59,7 @@ EXPECTED = {
     "s43_table2": (S, "SD − ERM > 0 (paired 95 % CI) on the 8×8-digits stand-in"),
     "s43_fig3": (S, "Fig. 3's pattern on the 8×8-digits stand-in"),
     "s44_table3": (N, "CelebA is not on this machine"),
+    "b4_overfit_step": (N, "needs the full 50k-image MNIST run"),
 }
 
 
@@ -139,6 +142,26 @@ def test_table2_reproduced_on_full_data_within_tolerance(monkeypatch):
     rows["erm"]["test_acc"] = [a - 0.001 * k for k, a in enumerate(rows["erm"]["test_acc"])]
     monkeypatch.setattr(reported, "colored_runs", lambda: [("colored_mnist_full", rows, True)])
     assert _by_id(reported.comparisons())["s43_table2"].verdict is Verdict.REPRODUCED
+
+
+def test_mutation_convexity(monkeypatch):
+    monkeypatch.setitem(CLAIMS["a_ce_convex"].printed, "loss", "-log(1 + exp(-omega))")
+    assert _by_id(setups.comparisons())["a_ce_convex"].verdict is R
+
+
+def test_overfit_step_turns_with_a_full_run(tmp_path, monkeypatch):
+    import json
+
+    run = tmp_path / "colored_mnist_full"
+    run.mkdir()
+    (run / "COMPLETE").write_text("")
+    metrics = {"sizes": {"train_e0.1": 25_000, "train_e0.2": 25_000}, "test_free_anneal": 900, "rows": {}}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    monkeypatch.setattr(reported, "RESULTS", tmp_path)
+    assert reported._b4_overfit_step().verdict is Verdict.NOT_REPRODUCED
+    metrics["test_free_anneal"] = 440
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    assert reported._b4_overfit_step().verdict is Verdict.REPRODUCED
 
 
 def test_paired_gain_interval():

@@ -11,6 +11,28 @@ from theory.claims import Claim, Kind
 
 CLAIMS: list[Claim] = [
     Claim(
+        id="a_ce_convex",
+        equation="App. A",
+        section="App. A",
+        title="The cross-entropy loss is convex",
+        latex="Although the cross-entropy loss is convex, it does not admit an analytical solution",
+        printed={"loss": "log(1 + exp(-omega))", "property": "convex"},
+        statement="ω ↦ log(1 + e^{−ω}) is convex, hence so is θ ↦ 1·log[1 + exp(−YΦ₀θ)] (a convex function of a linear map).",
+        kind=Kind.INEQUALITY,
+    ),
+    Claim(
+        id="a_no_finite_minimiser",
+        equation="App. A",
+        section="App. A",
+        title="No finite minimiser on linearly separable data",
+        latex="Importantly, it also does not have a finite solution when the data is linearly separable",
+        printed={"loss": "log(1 + exp(-omega))", "infimum": 0},
+        statement="If some θ has yᵢφᵢθ > 0 for every i, the unregularised loss tends to its infimum 0 along tθ, t → ∞, "
+                  "and no finite θ attains it (each term is > 0).",
+        assumptions=("λ = 0 (no weight decay)",),
+        kind=Kind.QUALITATIVE,
+    ),
+    Claim(
         id="a_drop_s2",
         equation="App. A",
         section="App. A",
