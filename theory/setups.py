@@ -50,8 +50,9 @@ def _simple(cid: str, ok: bool, detail: str, printed, derived, *, fail: Verdict 
     chk = Check(method, ok, detail)
     if ok:
         return Comparison(cid, Verdict.VERIFIED, printed, derived, chk, derivation=derivation, notes=notes)
-    return Comparison(cid, fail, printed, derived, chk, counterexample=counterexample or {"detail": detail},
-                      derivation=derivation, notes=notes)
+    # Exact: the disagreement is between finite decimals / rationals, not at a working precision.
+    cx = {**(counterexample or {"detail": detail}), "exact": True}
+    return Comparison(cid, fail, printed, derived, chk, counterexample=cx, derivation=derivation, notes=notes)
 
 
 # ----------------------------------------------------------------------------- App. A
@@ -126,7 +127,7 @@ def _a_sd_norm() -> Comparison:
         ok_corr &= sp.simplify(U * S * V.T * th - yhat) == sp.zeros(k + 2, 1)
         if bad_pt is None and sp.simplify(printed_yhat - yhat) != sp.zeros(k + 2, 1):
             bad_pt = {"n": k + 2, "seed": seed, "S": str(list(S.diagonal())),
-                      "U V^T theta": str(list(printed_yhat)), "Phi theta": str(list(yhat))}
+                      "U V^T theta": str(list(printed_yhat)), "Phi theta": str(list(yhat)), "exact": True}
     if bad_pt is None:
         return _simple("a_sd_norm", ok_norm, "ŷ = UVᵀθ = Φθ on every instance", claim.printed, "ŷ = USVᵀθ",
                        method="exact")
@@ -182,7 +183,7 @@ def _a_experiment_ref() -> Comparison:
                                        "Summarizing the Theory'); App. C holds the proofs"),
         corrected=f"we provide a simple experiment in App. {actual}",
         corrected_check=_data(True, f"App. {actual} holds the experiment (Fig. 5)"),
-        counterexample={"printed": f"App. {printed}", "actual": f"App. {actual}"})
+        counterexample={"printed": f"App. {printed}", "actual": f"App. {actual}", "exact": True})
 
 
 # ----------------------------------------------------------------------------- set-ups vs our runs
