@@ -167,3 +167,30 @@ def test_overfit_step_turns_with_a_full_run(tmp_path, monkeypatch):
 def test_paired_gain_interval():
     m, lo, hi = reported.paired_gain([0.5, 0.6, 0.7], [0.1, 0.2, 0.3])
     assert abs(m - 0.4) < 1e-12 and lo == pytest.approx(0.4) and hi == pytest.approx(0.4)
+
+
+def _run(tmp_path, name, metrics):
+    import json
+
+    run = tmp_path / name
+    run.mkdir()
+    (run / "COMPLETE").write_text("")
+    (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_table1_from_a_margins_run(tmp_path, monkeypatch):
+    # the schema of empirical/adversarial.py's metrics.json (per_seed, paired_sd_minus_ce)
+    key = "robust_acc_linf_0.05"
+    per = {"ce": {key: [0.42, 0.43, 0.41]}, "sd": {key: [0.70, 0.69, 0.71]}}
+    _run(tmp_path, "margins_digits", {"per_seed": per, "paired_sd_minus_ce": {key: {"mean": 0.28, "lo": 0.25, "hi": 0.31}}})
+    monkeypatch.setattr(reported, "RESULTS", tmp_path)
+    assert reported._s42_table1().verdict is S
+    _run(tmp_path, "margins_cifar2", {"per_seed": per, "paired_sd_minus_ce": {key: {"mean": 0.28, "lo": 0.25, "hi": 0.31}}})
+    assert reported._s42_table1().verdict is Verdict.REPRODUCED  # Cifar-2: 42.3 ± 3.0 and 69.7 ± 2.9
+
+
+def test_table3_from_a_group_shift_run(tmp_path, monkeypatch):
+    stats = {"erm": {"worst": [0.60, 0.62, 0.58]}, "sd_per_class": {"worst": [0.55, 0.57, 0.52]}}
+    _run(tmp_path, "group_shift_digits", {"stats": stats})
+    monkeypatch.setattr(reported, "RESULTS", tmp_path)
+    assert reported._s44_table3().verdict is Verdict.NOT_REPRODUCED
