@@ -37,6 +37,18 @@ ROWS = {"erm": ("erm",), "sd": ("sd_released",), "irm": ("irm",)}
 Z95 = 1.96  # two-sided 95 % normal quantile for the paired interval over restarts
 
 
+# The paper's Colored MNIST trains on the first 50,000 MNIST images (two environments of 25,000).
+FULL_MNIST_TRAIN = 50_000
+
+
+def train_total(sizes: dict) -> int:
+    """Training images of a Colored-MNIST run, from either schema of ``sizes``
+    (``train_env: [n1, n2]``, or ``train_e0.1`` / ``train_e0.2``)."""
+    if "train_env" in sizes:
+        return int(sum(sizes["train_env"]))
+    return int(sum(sizes.get(k, 0) for k in ("train_e0.1", "train_e0.2")))
+
+
 def colored_runs() -> list[tuple[str, dict, bool]]:
     """(folder, per-row per-restart metrics, on real MNIST?) of every usable Colored-MNIST run."""
     out = []
@@ -45,7 +57,7 @@ def colored_runs() -> list[tuple[str, dict, bool]]:
             continue
         m = json.loads(p.read_text())
         rows = {r: v["per_restart"] for r, v in m.get("rows", {}).items()}
-        full = sum(m.get("sizes", {}).get(k, 0) for k in ("train_e0.1", "train_e0.2")) >= 50_000
+        full = train_total(m.get("sizes") or {}) >= FULL_MNIST_TRAIN
         out.append((p.parent.name, rows, full))
     p = RESULTS / "colored_digits_cpu" / "metrics.json"
     if p.is_file():
@@ -163,7 +175,7 @@ def _b4_overfit_step() -> Comparison:
         if not (p.parent / "COMPLETE").exists():
             continue
         m = json.loads(p.read_text())
-        full = sum(m.get("sizes", {}).get(k, 0) for k in ("train_e0.1", "train_e0.2")) >= 50_000
+        full = train_total(m.get("sizes") or {}) >= FULL_MNIST_TRAIN
         step = m.get("test_free_anneal")
         if full and step is not None:
             ok = abs(step - printed) <= OVERFIT_RTOL * printed

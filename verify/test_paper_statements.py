@@ -194,3 +194,9 @@ def test_table3_from_a_group_shift_run(tmp_path, monkeypatch):
     _run(tmp_path, "group_shift_digits", {"stats": stats})
     monkeypatch.setattr(reported, "RESULTS", tmp_path)
     assert reported._s44_table3().verdict is Verdict.NOT_REPRODUCED
+
+
+def test_train_total_reads_both_schemas():
+    assert reported.train_total({"train_env": [25_000, 25_000]}) == 50_000
+    assert reported.train_total({"train_e0.1": 599, "train_e0.2": 599}) == 1198
+    assert reported.train_total({}) == 0
