@@ -119,3 +119,13 @@ def test_main_part_numbers_agree_but_for_recorded_variants():
     lost = Counter(f"{x:.1f}" for row in ("wo_sd", "sd") for col in ("train", "ood")
                    for x in TABLE1["cifar2"][row][col])
     assert b - a == lost + Counter(FIG2_TICKS)
+
+
+@pytest.mark.parametrize("cid", sorted(c for c, v in S.VARIANTS.items() if len(v.discrepancy_in) == 1))
+def test_one_source_discrepancies_are_not_called_paper_errata_without_the_variant(verdicts, cid):
+    # A discrepancy in one transcription only is either judged 'transcription variant', or kept
+    # as 'erratum' of the transcribed (arXiv) form while the variant record says which source has it.
+    from theory.derivation import Verdict
+
+    assert verdicts[cid].verdict in (Verdict.ERRATUM, Verdict.VARIANT)
+    assert S.VARIANTS[cid].discrepancy_in == ("arxiv",) and S.status(cid) == "transcription variant"
