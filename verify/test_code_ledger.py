@@ -33,6 +33,7 @@ EXPECTED = {
     "code_cmnist_labels": (D, "positive class 0-4 in the code, 5-9 in the paper"),
     "code_cmnist_table2_rounding": (D, "IRM's stds 0.67, 1.47 printed as 0.6, 1.4"),
     "code_cmnist_irm_lr": (M, "Table 4's lr is the script's, truncated to 11 decimals"),
+    "code_fig3_last_restart": (D, "Fig. 3 evaluates the last restart only, unstated"),
     "code_celeba_lr": (D, "lr 1e-5 in the script, 1e-4 in B.5"),
     "code_celeba_lambda": (D, "one coefficient on per-class means vs λ₀, λ₁"),
     "code_celeba_runs": (D, "five seeds vs 'ten runs'"),

@@ -95,7 +95,7 @@ PDF_EXCERPTS: dict[str, str] = {
 PDF_SAME_AS_LATEX = frozenset({
     "s2_moons_setup", "s42_sd_ood_gain", "s42_iid_kept", "s43_envs", "s43_table2", "s43_text_numbers",
     "s43_optimum", "s44_twofold", "s44_table3", "b4_epochs", "code_moons_sd_wd", "code_moons_mean",
-    "code_celeba_runs",
+    "code_celeba_runs", "code_fig3_last_restart",
 })
 
 
