@@ -45,7 +45,7 @@ CLAIMS: list[Claim] = [
     _entry("code_toy_lambda", "Fig. 5 toy: λ = 0.01 (weight decay) and λ = 0.002 (SD), unstated in the paper",
            "App. B.1",
            paper={"lam": None, "lam_sd": None}, code={"lam": 0.01, "lam_sd": 0.002},
-           evidence=_ev(MP, MP_COMMIT, "Figure_6/toy_fig_6.py", "39, 78, 99",
+           evidence=_ev(MP, MP_COMMIT, "Figure_6/toy_fig_6.py", "39, 78, 98",
                         "C = 100; loss += 0.5 / C * θᵀθ; loss += 0.1 / C * (output ** 2).sum()",
                         "λ = 1/C = 0.01 for Eq. 5 (and the dual's 1/(2λ) = C/2); SD's λ/2 = 0.1/C, i.e. λ = 0.002"),
            latex="We conduct experiments on a simple toy classification with two datapoints",
@@ -87,7 +87,7 @@ CLAIMS: list[Claim] = [
     _entry("code_cmnist_sd_scale", "Colored MNIST SD: the code multiplies the whole loss by 2e-5 after the anneal step",
            "App. B.4 (Table 4)",
            paper={"penalty_relative_to_ce": 2e-5}, code={"penalty_relative_to_ce": 1.0, "global_factor": 2e-5},
-           evidence=_ev(MP, MP_COMMIT, "Figure_4_and_table_1/cmnist.py", "155",
+           evidence=_ev(MP, MP_COMMIT, "Figure_4_and_table_1/cmnist.py", "155 (as cited in the repository's issue #1)",
                         "loss = flags.sd_coef * (sd + train_nll)   # sd = (logits ** 2).mean(); before: train_nll + sd_coef * sd",
                         "after step 450 the SD penalty weighs as much as the cross-entropy (λ = 2 in Eq. 17's per-example "
                         "form) and Adam sees the loss scaled by 2e-5; Table 4's 'penalty coef 2e-5' is that global factor. "
