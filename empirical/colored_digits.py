@@ -1,7 +1,7 @@
 """Issue 6 §3: colored digits — the Colored-MNIST protocol of §4.3 / App. B.4, offline.
 
 Data (§4.3, Arjovsky et al. 2019). Default: scikit-learn's bundled 8×8 digits (1,797 images,
-offline); real MNIST when ``mnist_dir`` holds the standard IDX files (:mod:`empirical.mnist_idx`),
+offline); real MNIST when ``mnist_dir`` holds the standard IDX files (:mod:`empirical.data.mnist_idx`),
 2×2-average-pooled to 14×14. Per restart (seed r, NumPy ``default_rng(r)``):
 
 * split (:func:`split_indices`): digits — a seeded permutation into 599 (e = 0.1) + 599
@@ -61,66 +61,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
 from empirical.progress import Progress
 
 LABEL_NOISE = 0.25          # §4.3: the binary label is flipped with probability 0.25
 E_TRAIN = (0.1, 0.2)        # colour flipped w.p. e: training environments 1 and 2
 E_TEST = 0.9                # test environment (colour 90 % reversed)
-DATASETS = ("digits", "mnist")
 KINDS = ("erm", "sd", "sd_released", "irm", "vrex")
 DIAG_ENVS = ("gray_digits", "colored_digits", "gray_blank", "colored_blank")
 
 
 # ----------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Source:
-    """Grayscale images in [0, 1] and their digit classes, before the protocol is applied.
-
-    Attributes:
-        images: [N, P] float64, pixel values in [0, 1], P = h·w.
-        digits: [N] int, digit classes 0–9.
-        name: ``"digits"`` or ``"mnist"``.
-        hw: (h, w) image shape (8×8 for digits, 14×14 for downsampled MNIST).
-    """
-
-    images: np.ndarray
-    digits: np.ndarray
-    name: str
-    hw: tuple[int, int]
-
-
-def load_source(dataset: str = "digits", mnist_dir: str | Path | None = None) -> Source:
-    """The raw images of the protocol.
-
-    * ``"digits"``: scikit-learn's bundled 8×8 digits (1,797 images, values 0–16 → /16).
-    * ``"mnist"``: the MNIST *training* IDX file in ``mnist_dir`` (60,000 images), /255, then
-      2×2 average pooling to 14×14 as the paper ("14×14 downsampled MNIST"). The authors'
-      released code (inherited from the IRM code) subsamples by taking every second pixel
-      instead; averaging keeps every pixel's ink and is what this project specifies.
-
-    Raises:
-        ValueError: unknown ``dataset``, ``mnist_dir`` missing for MNIST, odd image sides, or an
-            IDX format error.
-    """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}")
-    if dataset == "digits":
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        return Source(d.images.reshape(len(d.images), -1) / 16.0, d.target.astype(int), "digits", (8, 8))
-    if mnist_dir is None:
-        raise ValueError("mnist_dir is required for dataset 'mnist' (a folder with the MNIST IDX files)")
-    from empirical.mnist_idx import load_mnist
-
-    imgs, labels = load_mnist(mnist_dir, "train")
-    n, h, w = imgs.shape
-    if h % 2 or w % 2:
-        raise ValueError(f"mnist_dir: images must have even sides for 2x2 pooling; got {h}x{w}")
-    pooled = (imgs.astype(np.float64) / 255.0).reshape(n, h // 2, 2, w // 2, 2).mean((2, 4))
-    return Source(pooled.reshape(n, -1), labels.astype(int), "mnist", (h // 2, w // 2))
-
-
 def split_indices(n_total: int, dataset: str, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Indices of (training env e=0.1, training env e=0.2, test env) for one restart.
 
@@ -669,7 +620,8 @@ def search(out: str | Path = "runs", *, device: str | None = None, threads: int 
 
     Writes ``out/colored_digits/search/search.json`` and ``search.md``.
     """
-    from empirical.device import environment, select_device
+    from empirical.device import select_device
+    from empirical.runs import environment
 
     torch.set_num_threads(threads)
     dev = select_device(device)
@@ -811,7 +763,8 @@ def run(quick: bool = False, out: str | Path = "runs", *, mnist_dir: str | Path 
         {"name", "dir", "config", "environment", "methods": {row: {"per_restart", "summary",
          "wall_s", "trajectory", "method"}}, "paired_vs_erm", "wall_s"}.
     """
-    from empirical.device import environment, select_device
+    from empirical.device import select_device
+    from empirical.runs import environment
 
     if int(threads) != threads or threads < 1:
         raise ValueError(f"threads must be an integer >= 1; got {threads!r}")

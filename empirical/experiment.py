@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.device import environment, select_device
+from empirical.device import select_device
+from empirical.runs import environment
 from empirical.measure import heatmap, measure
 from empirical.ntk import ntk_gram_mlp, phi_func, responses
 from empirical.train import (Config, Model, app_b2_configs, can_group, checkpoint_step, config_key, forward,

@@ -280,7 +280,7 @@ def run_starvation(quick: bool = True, out: str | Path = "runs", *, config: dict
          "per_seed": {measure: [[A]]}, "slope_vs_a2": {measure: [mean, lo, hi]}, "grad_max_max",
          "iterations", "gn_iterations", "wall_s"}}, "wall_s", "environment", "dir"}.
     """
-    from empirical.device import environment
+    from empirical.runs import environment
 
     torch.set_num_threads(1)
     cfg = dict(config) if config is not None else (QUICK if quick else FULL)
@@ -519,7 +519,7 @@ def run_starvation_block(quick: bool = True, out: str | Path = "runs", *, config
         ValueError: Fewer than 2 values of a or seeds, a value of a ≤ b, or |δ| ≥ 1/√2
             (beyond it Eq. 15's z2* changes sign for a different reason: equal diagonals of US²Uᵀ).
     """
-    from empirical.device import environment
+    from empirical.runs import environment
 
     torch.set_num_threads(1)
     cfg = dict(config) if config is not None else (BLOCK_QUICK if quick else BLOCK_FULL)

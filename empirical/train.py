@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.moons import N_SAMPLES, NOISE, two_moons
+from empirical.data.moons import N_SAMPLES, NOISE, two_moons
 from empirical.progress import Progress
 
 BN_EPS = 1e-5          # torch.nn.BatchNorm1d defaults

@@ -89,7 +89,7 @@ def run_width_sweep(quick: bool = True, out: str | Path = "runs") -> dict:
         {"config", "rows": [per (param, loss, width) dict], "fits": {f"{param}/{loss}/{quantity}":
         :func:`decay_fit` result}, "wall_s", "environment", "dir"}.
     """
-    from empirical.device import environment
+    from empirical.runs import environment
 
     torch.set_num_threads(1)
     cfg = QUICK if quick else FULL

@@ -18,7 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from empirical import colored_digits as cd  # noqa: E402
-from empirical.mnist_idx import IdxFormatError, load_mnist, parse_idx, read_idx, write_idx  # noqa: E402
+from empirical.data.mnist_idx import IdxFormatError, load_mnist, parse_idx, read_idx, write_idx  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,9 +1,9 @@
-"""Two-moons construction (empirical.moons): hand-computed points and the margin Δ."""
+"""Two-moons construction (empirical.data.moons): hand-computed points and the margin Δ."""
 
 import numpy as np
 import pytest
 
-from empirical.moons import data_frame, make_moons, rotation_matrix, two_moons
+from empirical.data.moons import data_frame, make_moons, rotation_matrix, two_moons
 
 
 def test_make_moons_counts_and_noise_free_geometry():
