@@ -63,6 +63,7 @@ import torch.nn.functional as F
 
 from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
 from empirical.progress import Progress
+from empirical.sweep import Cell, Plan, Protocol
 
 LABEL_NOISE = 0.25          # §4.3: the binary label is flipped with probability 0.25
 E_TRAIN = (0.1, 0.2)        # colour flipped w.p. e: training environments 1 and 2
@@ -576,10 +577,6 @@ PAPER_TABLE2 = {"erm": (91.1, 0.4, 23.7, 0.8), "vrex": (71.5, 1.0, 68.7, 0.9), "
                 "sd": (70.0, 0.9, 68.4, 1.2), "sd_released": (70.0, 0.9, 68.4, 1.2),
                 "oracle": (73.5, 0.2, 73.0, 0.4)}
 PAPER_BOUND = 75.0
-#: Fig. 3 values quoted in §4.3's caption (one trained model each): accuracy % and entropy.
-PAPER_FIG3 = {"erm": {"colored_blank_acc": 9.4, "colored_blank_entropy": 0.00, "colored_digits_acc": 23.9},
-              "sd": {"colored_blank_acc": 9.4, "colored_blank_entropy": 0.41, "colored_digits_acc": 67.2},
-              "irm": {"colored_blank_acc": 49.6}}
 
 
 # ----------------------------------------------------------------------------- search (digits)
@@ -599,8 +596,7 @@ def _mean(x) -> float:
     return float(np.mean(x))
 
 
-def search(out: str | Path = "runs", *, device: str | None = None, threads: int = 1,
-           progress: bool = True) -> dict:
+def search(out: str | Path = "runs", *, device: str | None = None, progress: bool = True) -> dict:
     """The documented hyperparameter search for the digits data (module docstring, README).
 
     All runs: search seeds :data:`SEARCH_SEEDS` (data and init; disjoint from the evaluation
@@ -623,7 +619,6 @@ def search(out: str | Path = "runs", *, device: str | None = None, threads: int 
     from empirical.device import select_device
     from empirical.runs import environment
 
-    torch.set_num_threads(threads)
     dev = select_device(device)
     t0 = time.perf_counter()
     src = load_source("digits")
@@ -707,7 +702,6 @@ def search_markdown(res: dict) -> str:
 FULL_RESTARTS = 10
 QUICK_RESTARTS = 4
 QUICK_METHODS = ("erm", "oracle", "sd", "sd_released", "sd_lam1", "irm", "vrex")
-ACC_KEYS = ("train_acc", "test_acc") + tuple(f"{e}_acc" for e in DIAG_ENVS)
 
 
 def _round(obj, sig: int = 6):
@@ -739,97 +733,113 @@ def _paired(a, b) -> dict:
     return out
 
 
-def run(quick: bool = False, out: str | Path = "runs", *, mnist_dir: str | Path | None = None,
-        device: str | None = None, restarts: int | None = None, methods: list[str] | None = None,
-        steps: int | None = None, threads: int = 1, progress: bool = True) -> dict:
-    """Run the colored-digits experiment; write ``out/colored_digits/<name>/``.
-
-    Args:
-        quick: :data:`QUICK_RESTARTS` restarts and the rows :data:`QUICK_METHODS` (same
-            hyperparameters as the full configuration).
-        out: parent folder of ``colored_digits/``.
-        mnist_dir: a folder with the MNIST IDX files; then the data are MNIST and the
-            hyperparameters Table 4's (:data:`MNIST_METHODS`); default: the bundled digits.
-        device: ``None``/"auto", "cpu", "cuda[:k]", "mps" (:func:`empirical.device.select_device`).
-        restarts: number of restarts (seeds 0..restarts−1 for data and init); default 10 (full)
-            or 4 (quick); at least 2.
-        methods: subset of the rows (default: all of the data set's rows, or the quick rows).
-        steps: override every method's step count (anneal steps scaled proportionally);
-            for tests and smoke runs.
-        threads: torch intra-op threads.
-        progress: per-method progress line on a terminal.
-
-    Returns:
-        {"name", "dir", "config", "environment", "methods": {row: {"per_restart", "summary",
-         "wall_s", "trajectory", "method"}}, "paired_vs_erm", "wall_s"}.
-    """
-    from empirical.device import select_device
-    from empirical.runs import environment
-
-    if int(threads) != threads or threads < 1:
-        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
-    torch.set_num_threads(threads)
-    dev = select_device(device)
+def _chosen(opts: dict) -> tuple[str, dict, int, bool]:
+    quick = bool(opts.get("quick"))
+    mnist_dir = opts.get("mnist_dir")
     dataset = "digits" if mnist_dir is None else "mnist"
     table = MNIST_METHODS if dataset == "mnist" else _digits_methods()
-    R = restarts if restarts is not None else (QUICK_RESTARTS if quick else FULL_RESTARTS)
+    R = opts.get("seeds") if opts.get("seeds") is not None else (QUICK_RESTARTS if quick else FULL_RESTARTS)
     if int(R) != R or R < 2:
-        raise ValueError(f"restarts must be an integer >= 2 (a spread over restarts is reported); got {R!r}")
-    default = [k for k in table if not quick or k in QUICK_METHODS]
-    names = list(methods) if methods else default
+        raise ValueError(f"--seeds (restarts) must be an integer >= 2 (a spread over restarts is reported); got {R!r}")
+    names = list(opts.get("configs") or [k for k in table if not quick or k in QUICK_METHODS])
     bad = [n for n in names if n not in table]
     if bad:
-        raise ValueError(f"methods: unknown row(s) {bad} for {dataset}; choose from {list(table)}")
+        raise ValueError(f"--configs: unknown row(s) {bad} for {dataset}; choose from {list(table)}")
+    steps = opts.get("iterations")
     if steps is not None and (int(steps) != steps or steps < 1):
-        raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
+        raise ValueError(f"--iterations (steps) must be an integer >= 1; got {steps!r}")
     chosen = {}
     for n in names:
         m = table[n]
         if steps is not None:
             m = dataclasses.replace(m, steps=int(steps), anneal=min(int(steps), round(m.anneal * steps / m.steps)))
         chosen[n] = m
-    custom = steps is not None or methods is not None or restarts is not None
+    return dataset, chosen, int(R), quick
+
+
+def plan(opts: dict) -> Plan:
+    """Cells = the rows (methods) of Table 2, all restarts of a row in one program.
+
+    Options: ``quick`` (:data:`QUICK_RESTARTS` restarts and the rows :data:`QUICK_METHODS`,
+    same hyperparameters as the full configuration), ``mnist_dir`` (a folder with the MNIST
+    IDX files; then Table 4's hyperparameters, :data:`MNIST_METHODS`; default: the bundled
+    digits), ``seeds`` (restarts, >= 2; default 10, quick 4), ``configs`` (subset of rows),
+    ``iterations`` (override every row's steps, anneal steps scaled proportionally).
+    """
+    dataset, chosen, R, quick = _chosen(opts)
+    steps, mnist_dir = opts.get("iterations"), opts.get("mnist_dir")
+    custom = steps is not None or opts.get("configs") is not None or opts.get("seeds") is not None
     name = dataset + ("_quick" if quick else "") + ("_custom" if custom else "")
-    root = Path(out) / "colored_digits" / name
-    root.mkdir(parents=True, exist_ok=True)
-    seeds = list(range(int(R)))
-    t0 = time.perf_counter()
-    src = load_source(dataset, mnist_dir)
-    data = stack_restarts(src, seeds, device=dev)
-    env = environment(dev)
-    config = {"dataset": dataset, "quick": quick, "restarts": int(R), "seeds": seeds,
-              "sizes": {"train_e0.1": data.n_env[0], "train_e0.2": data.n_env[1], "test_e0.9": int(data.test_x.shape[1])},
-              "image_hw": list(src.hw), "label_noise": LABEL_NOISE, "e_train": list(E_TRAIN), "e_test": E_TEST,
+    seeds = list(range(R))
+    config = {"dataset": dataset, "quick": quick, "restarts": R, "seeds": seeds,
+              "label_noise": LABEL_NOISE, "e_train": list(E_TRAIN), "e_test": E_TEST,
               "methods": {k: m.to_dict() for k, m in chosen.items()}, "optimizer": "full-batch Adam (0.9, 0.999, 1e-8)",
               "dtype": "float32", "steps_override": steps, "mnist_dir": str(mnist_dir) if mnist_dir else None}
-    (root / "config.json").write_text(json.dumps(config, indent=1))
-    (root / "environment.json").write_text(json.dumps(env, indent=1))
-    results = {}
-    for n, m in chosen.items():
-        r = train_method(m, data, seeds, eval_every=10, progress=progress)
-        r.pop("params")
-        r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
-        r["method"] = m.to_dict()
-        if 0 < m.anneal < m.steps:
-            i = r["trajectory"]["step"].index(m.anneal)
-            r["per_restart"]["test_acc_at_anneal"] = r["trajectory"]["test_acc"][i]
-            r["per_restart"]["train_acc_at_anneal"] = r["trajectory"]["train_acc"][i]
-            r["summary"]["test_acc_at_anneal"] = _stat(r["per_restart"]["test_acc_at_anneal"])
-            r["summary"]["train_acc_at_anneal"] = _stat(r["per_restart"]["train_acc_at_anneal"])
-        results[n] = r
+    cells = [Cell(n, {"method": m.to_dict(), "seeds": seeds, "dataset": dataset,
+                      "mnist_dir": str(mnist_dir) if mnist_dir else None}) for n, m in chosen.items()]
+    return Plan(f"colored_digits/{name}", config, cells, extra={"name": name})
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    """Train all restarts of one row as one program; its per-restart metrics and trajectory."""
+    m = Method(**payload["method"])
+    seeds = payload["seeds"]
+    src = load_source(payload["dataset"], payload["mnist_dir"])
+    data = stack_restarts(src, seeds, device=device)
+    r = train_method(m, data, seeds, eval_every=10, progress=True)
+    r.pop("params")
+    r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
+    r["method"] = m.to_dict()
+    if 0 < m.anneal < m.steps:
+        i = r["trajectory"]["step"].index(m.anneal)
+        r["per_restart"]["test_acc_at_anneal"] = r["trajectory"]["test_acc"][i]
+        r["per_restart"]["train_acc_at_anneal"] = r["trajectory"]["train_acc"][i]
+        r["summary"]["test_acc_at_anneal"] = _stat(r["per_restart"]["test_acc_at_anneal"])
+        r["summary"]["train_acc_at_anneal"] = _stat(r["per_restart"]["train_acc_at_anneal"])
+    r["sizes"] = {"train_e0.1": data.n_env[0], "train_e0.2": data.n_env[1], "test_e0.9": int(data.test_x.shape[1])}
+    r["image_hw"] = list(src.hw)
+    return r
+
+
+def assemble(plan: Plan, results: dict, rf) -> dict:
+    from empirical.runs import atomic_write_text
+
+    results = {c.key: dict(results[c.key]) for c in plan.cells}
+    first = next(iter(results.values()))
+    config = {**plan.config, "sizes": first["sizes"], "image_hw": first["image_hw"]}
+    for r in results.values():
+        r.pop("sizes"), r.pop("image_hw")
     paired = {}
     if "erm" in results:
         for n, r in results.items():
             if n != "erm":
                 paired[n] = _paired(r["per_restart"]["test_acc"], results["erm"]["per_restart"]["test_acc"])
-    res = {"name": name, "dir": str(root), "config": config, "environment": env, "methods": results,
-           "paired_vs_erm": paired, "wall_s": time.perf_counter() - t0}
+    res = {"name": plan.extra["name"], "config": config, "environment": rf.read_json("environment.json"),
+           "methods": results, "paired_vs_erm": paired, "wall_s": sum(r["wall_s"] for r in results.values())}
     # compact: 6 significant digits (accuracies are multiples of 1/599), no indentation
-    (root / "metrics.json").write_text(json.dumps(_round({k: v for k, v in res.items() if k != "dir"}),
-                                                  separators=(",", ":")))
-    figure(res, root)
-    (root / "summary.md").write_text(summary_markdown(res))
+    atomic_write_text(rf.path / "metrics.json", json.dumps(_round(res), separators=(",", ":")))
+    figure(res, rf.path)
+    atomic_write_text(rf.path / "summary.md", summary_markdown(res))
     return res
+
+
+def run(quick: bool = False, out: str | Path = "runs", *, mnist_dir: str | Path | None = None,
+        restarts: int | None = None, methods: list[str] | None = None, steps: int | None = None, **kw) -> dict:
+    """Run the colored-digits experiment (:func:`empirical.sweep.run`); write ``out/colored_digits/<name>/``.
+
+    Args:
+        quick, mnist_dir: :func:`plan`'s options.
+        restarts, methods, steps: :func:`plan`'s ``seeds``, ``configs``, ``iterations``.
+        kw: :func:`empirical.sweep.run`'s options (device, threads, executor, progress, ...).
+
+    Returns:
+        {"name", "dir", "config", "environment", "methods": {row: {"per_restart", "summary",
+         "wall_s", "trajectory", "method"}}, "paired_vs_erm", "wall_s"}.
+    """
+    from empirical.sweep import run as sweep_run
+
+    return sweep_run("colored-digits", {"quick": quick, "mnist_dir": mnist_dir, "seeds": restarts,
+                                        "configs": methods, "iterations": steps}, out, **kw)
 
 
 def summary_markdown(res: dict) -> str:
@@ -896,6 +906,8 @@ def figure(res: dict, root: str | Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from empirical.runs import save_figure
+
     root = Path(root)
     M = res["methods"]
     names = list(M)
@@ -919,7 +931,7 @@ def figure(res: dict, root: str | Path) -> None:
     axes[0, 0].set_ylabel("accuracy", fontsize=8)
     axes[1, 0].set_ylabel("entropy", fontsize=8)
     fig.tight_layout()
-    fig.savefig(root / "fig3.png", dpi=100)
+    save_figure(fig, root / "fig3.png", dpi=100)
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(11, 4.5))
@@ -939,7 +951,7 @@ def figure(res: dict, root: str | Path) -> None:
     ax.set_title("test-env accuracy during training (mean ± std over restarts; dotted: anneal step)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
-    fig.savefig(root / "trajectories.png", dpi=100)
+    save_figure(fig, root / "trajectories.png", dpi=100)
     plt.close(fig)
 
 
@@ -953,3 +965,6 @@ if __name__ == "__main__":   # pragma: no cover - the documented search: python 
     a = ap.parse_args()
     if a.search:
         print(search_markdown(search(a.out, device=a.device)))
+
+
+PROTOCOL = Protocol(plan, run_cell, assemble, summary_markdown)

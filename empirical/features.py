@@ -94,8 +94,11 @@ class MLP:
 
     @classmethod
     def init(cls, B: int, width: int, d: int, param: str = "ntk", seed: int | list[int] = 0,
-             act: str = "gelu") -> "MLP":
-        """Draw B copies; ``seed`` an int (one generator for all) or a list of B ints (one each)."""
+             act: str = "gelu", device="cpu") -> "MLP":
+        """Draw B copies; ``seed`` an int (one generator for all) or a list of B ints (one each).
+
+        Drawn on the CPU (the numbers do not depend on ``device``), then moved to ``device``.
+        """
         if act not in ACTS:
             raise ValueError(f"act must be one of {ACTS}; got {act!r}")
         if param not in PARAMS:
@@ -117,7 +120,7 @@ class MLP:
                 Ws.append(torch.randn(width, d, generator=g, dtype=DTYPE))
                 vs.append(torch.randn(width, generator=g, dtype=DTYPE))
             W, v = torch.stack(Ws), torch.stack(vs)
-        W, v = W * sw, v * sv
+        W, v = (W * sw).to(device), (v * sv).to(device)
         return cls(W.clone().requires_grad_(True), v.clone().requires_grad_(True), W.clone(), v.clone(), param, act)
 
     @property
@@ -178,8 +181,8 @@ class MLP:
         v = (self.v if v is None else v).detach()
         XX = X @ X.transpose(1, 2)
         B, n = X.shape[:2]
-        RR = torch.zeros(B, n, n, dtype=X.dtype)
-        GG = torch.zeros(B, n, n, dtype=X.dtype)
+        RR = torch.zeros(B, n, n, dtype=X.dtype, device=X.device)
+        GG = torch.zeros(B, n, n, dtype=X.dtype, device=X.device)
         for j in range(0, W.shape[1], chunk):
             h = cw * X @ W[:, j:j + chunk].transpose(1, 2)
             R = _act(h, self.act)
@@ -272,7 +275,7 @@ def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *,
     """
     target = y * sd_margin(lam)
     B = X.shape[0]
-    eye = torch.eye(X.shape[1], dtype=X.dtype)
+    eye = torch.eye(X.shape[1], dtype=X.dtype, device=X.device)
     with torch.no_grad():
         r = model(X) - target
     it = 0
@@ -287,7 +290,7 @@ def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *,
         c = torch.linalg.solve(K + mu[:, None, None] * eye, r[..., None])[..., 0]
         gW, gv = jvp_T(model, X, c)
         W0, v0 = model.W.detach().clone(), model.v.detach().clone()
-        t = torch.ones(B, dtype=X.dtype)
+        t = torch.ones(B, dtype=X.dtype, device=X.device)
         done = res <= tol
         rn = r.norm(dim=1)
         for _ in range(31):
@@ -308,7 +311,7 @@ def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *,
                 r = model(X) - target
             break
         r = r_new
-    return {"iterations": it, "residual": r.abs().amax(1).numpy()}
+    return {"iterations": it, "residual": r.abs().amax(1).cpu().numpy()}
 
 
 def _grad_stats(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -321,7 +324,7 @@ def _grad_stats(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: fl
     gW, gv = model.W.grad, model.v.grad
     gmax = torch.maximum(gW.abs().amax((1, 2)), gv.abs().amax(1))
     gnorm = torch.sqrt((gW ** 2).sum((1, 2)) + (gv ** 2).sum(1))
-    return gmax.numpy().copy(), gnorm.numpy().copy()
+    return gmax.cpu().numpy().copy(), gnorm.cpu().numpy().copy()
 
 
 def train(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, *, gtol: float = 1e-10,
@@ -487,17 +490,6 @@ def linearized_optimum(K: np.ndarray, y: np.ndarray, loss: str, lam: float, *, t
         J = Dg[:, None] * K + lam * np.eye(n)
         beta -= np.linalg.solve(J, r)
     return K @ beta
-
-
-def write_run(root, res: dict, figure, summary_markdown) -> None:
-    """Write a run folder: ``metrics.json``, the figure(s) drawn by ``figure(res, root)``, ``summary.md``."""
-    import json
-    from pathlib import Path
-
-    root = Path(root)
-    (root / "metrics.json").write_text(json.dumps(res, indent=1))
-    figure(res, root)
-    (root / "summary.md").write_text(summary_markdown(res))
 
 
 def rotation_coupling(U: np.ndarray, j1: np.ndarray, j2: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> dict:

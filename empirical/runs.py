@@ -129,6 +129,16 @@ def environment(device=None) -> dict:
     return env
 
 
+def fault_point(phase: str) -> None:
+    """Fault injection for the kill-and-resume tests: if ``GSV_FAULT`` equals ``phase``, this
+    process sends itself ``GSV_FAULT_SIGNAL`` (``INT`` or ``KILL``). Inert otherwise."""
+    if os.environ.get("GSV_FAULT") == phase:
+        import signal
+
+        os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get("GSV_FAULT_SIGNAL", "KILL")))
+        time.sleep(5)   # SIGINT is handled between bytecodes: give it the chance
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -137,6 +147,25 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def save_figure(fig, path: str | Path, dpi: int = 110) -> None:
+    """Save a matplotlib figure atomically (rendered to memory, then written) and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def write_run(rf: "RunFolder", res: dict, figure, summary_markdown) -> None:
+    """``metrics.json`` (``res``), the figure(s) drawn by ``figure(res, folder)`` and ``summary.md``."""
+    rf.write_json("metrics.json", {k: v for k, v in res.items() if k != "dir"})
+    figure(res, rf.path)
+    rf.write_text("summary.md", summary_markdown(res))
 
 
 class RunFolder:
@@ -230,12 +259,8 @@ class RunFolder:
             raise RunFolderError(f"{p} is corrupt ({exc}); delete it to recompute it") from None
 
     def save_figure(self, fig, name: str, dpi: int = 110) -> None:
-        """Save a matplotlib figure atomically (rendered to memory, then written)."""
-        import io
-
-        buf = io.BytesIO()
-        fig.savefig(buf, format=Path(name).suffix.lstrip(".") or "png", dpi=dpi)
-        atomic_write_bytes(self.path / name, buf.getvalue())
+        """Save a matplotlib figure atomically into the folder and close it."""
+        save_figure(fig, self.path / name, dpi)
 
     def write_environment(self, device=None) -> dict:
         env = environment(device)

@@ -44,7 +44,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ import torch
 
 from empirical.data.moons import N_SAMPLES, NOISE, two_moons
 from empirical.progress import Progress
+from empirical.runs import RunFolderError, atomic_write_bytes, fault_point
 
 BN_EPS = 1e-5          # torch.nn.BatchNorm1d defaults
 BN_MOMENTUM = 0.1
@@ -697,14 +697,23 @@ def group_key(cfgs: list[Config], seeds, iterations: int, dtype, device="cpu") -
 
 
 def save_checkpoint(path: Path, st: State, key: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the training state to ``path`` atomically (a kill mid-write leaves the previous one)."""
+    import io
+
     blob = {"key": key, "step": st.step, "loss_log": st.loss_log,
             "tensors": {k: v.detach().cpu() for k, v in st.tensors().items()},
             "rng": st.rng.get_state() if st.rng is not None else None}
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _load_blob(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:   # truncated / garbled files raise several types
+        raise RunFolderError(f"checkpoint {path} is corrupt ({type(exc).__name__}); delete it to restart "
+                             f"that training from the beginning") from None
 
 
 def checkpoint_step(path: Path, key: str) -> int | None:
@@ -712,7 +721,7 @@ def checkpoint_step(path: Path, key: str) -> int | None:
     path = Path(path)
     if not path.exists():
         return None
-    blob = torch.load(path, map_location="cpu", weights_only=False)
+    blob = _load_blob(path)
     return int(blob["step"]) if blob.get("key") == key else None
 
 
@@ -721,7 +730,7 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
     path = Path(path)
     if not path.exists():
         return False
-    blob = torch.load(path, map_location="cpu", weights_only=False)
+    blob = _load_blob(path)
     if blob.get("key") != key:
         return False
     for k, v in st.tensors().items():
@@ -870,6 +879,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
         st.step += 1
         if checkpoint is not None and st.step % checkpoint_every == 0 and st.step < end:
             save_checkpoint(checkpoint, st, key)
+            fault_point("checkpoint")
         if prog is not None:
             prog.update(st.step)
     wall = time.perf_counter() - t0
