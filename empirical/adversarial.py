@@ -36,12 +36,15 @@ from empirical.attacks import minimal_margin, robust_accuracy
 from empirical.data.mnist_sample import load_real_digits
 from empirical.models import CNN, Ensemble
 from empirical.objectives import CE, SDReleased
+from empirical.sweep import Cell, Plan, Protocol
 
 CLASSES = (0, 7)
-#: CPU reference configuration (5 seeds, smaller CNN than App. B.3's default to fit this machine).
+#: CPU reference configuration: 5 seeds, the released schedule (40 epochs), a LeNet-scale CNN with
+#: 8 / 16 channels and 64 hidden units (App. B.3's default 32 / 64 / 512 is the GPU configuration;
+#: this machine's share of two loaded cores does not fit it).
 FULL = {"seeds": [0, 1, 2, 3, 4], "epochs": 40, "batch": 50, "lr": 1e-3, "momentum": 0.9, "sd_coef": 0.1,
-        "channels": [16, 32], "hidden": 256, "n_test": 200, "eps": [0.05, 0.1, 0.2, 0.3],
-        "n_bisect": 10, "pgd_steps": 20, "eps_max": {"linf": 1.0, "l2": 20.0}}
+        "channels": [8, 16], "hidden": 64, "n_test": 200, "eps": [0.05, 0.1, 0.2, 0.3],
+        "n_bisect": 8, "pgd_steps": 20, "eps_max": {"linf": 1.0, "l2": 20.0}}
 #: One-GPU configuration (documented, not run): App. B.3's CNN size, 10 seeds, all 200 test points,
 #: longer attacks.
 GPU = dict(FULL, seeds=list(range(10)), channels=[32, 64], hidden=512, n_bisect=14, pgd_steps=50)
@@ -79,8 +82,8 @@ def binary_task(digits, classes=CLASSES, test_frac: float = 0.2, seed: int = 0) 
 def train(cfg: dict, task: dict, sd: bool, device="cpu") -> Ensemble:
     """Train one Ensemble (one member per seed) with CE or SD (module docstring)."""
     seeds = cfg["seeds"]
-    ens = Ensemble(lambda: CNN((1, 28, 28), 2, channels=cfg["channels"], hidden=cfg["hidden"]), seeds,
-                   device=device)
+    shape, k = tuple(cfg.get("in_shape", (1, 28, 28))), task.get("n_classes", 2)
+    ens = Ensemble(lambda: CNN(shape, k, channels=cfg["channels"], hidden=cfg["hidden"]), seeds, device=device)
     obj = SDReleased(cfg["sd_coef"] * cfg["batch"]) if sd else CE("mean")
     opt = torch.optim.SGD(ens.parameters(), lr=cfg["lr"], momentum=cfg["momentum"])
     x, y = task["x_train"].to(device), task["y_train"].to(device)
@@ -165,39 +168,96 @@ def summarize(res: dict) -> dict:
     return {"per_seed": per, "paired_sd_minus_ce": diffs, "verdict": verdict}
 
 
-def run(cfg: dict, out: str | Path, *, mnist_dir=None, device: str | None = None) -> dict:
-    """Train CE and SD ensembles, attack them, write the run folder."""
-    from empirical.device import select_device
-    from empirical.runs import RunFolder
+def cifar_task(cifar_dir, name: str) -> dict:
+    """The paper's CIFAR task ``name`` (:data:`empirical.data.cifar.CONFIGS`) from a local copy:
+    pixels scaled to [−1, 1] (the released ``Normalize(0.5, 0.5)``); CIFAR-2 keeps classes 0 and 7
+    relabelled 0 / 1."""
+    from empirical.data.cifar import CONFIGS, load_cifar
 
-    dev = select_device(device)
-    digits = load_real_digits(mnist_dir)
-    task = binary_task(digits)
-    rf = RunFolder(Path(out), {"experiment": "margins", **cfg, "data": digits.source, "classes": list(CLASSES)})
-    res, timing = {}, {}
-    with rf:
-        rf.write_environment(dev)
-        for meth in ("ce", "sd"):
-            t0, c0 = time.perf_counter(), time.process_time()
-            ens = train(cfg, task, meth == "sd", dev)
-            res[meth] = evaluate(cfg, ens, task, dev)
-            timing[meth] = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
-        summ = summarize(res)
-        metrics = {**summ, "timing": timing, "n_train": int(len(task["y_train"])),
-                   "margins": {m: {k: v.tolist() for k, v in r.items() if k.startswith("margin")}
-                               for m, r in res.items()}}
-        rf.write_json("metrics.json", metrics)
-        rf.write_text("summary.md", summary_markdown(metrics, cfg))
-        _figure(res, rf)
-        rf.mark_complete({"methods": ["ce", "sd"]})
+    c = CONFIGS[name]
+    out = {}
+    for split in ("train", "test"):
+        x, y = load_cifar(cifar_dir, c["kind"], split)
+        if c["classes"] is not None:
+            keep = np.isin(y, c["classes"])
+            x, y = x[keep], (y[keep] == c["classes"][1]).astype(np.int64)
+        out[f"x_{split}"] = torch.tensor((x.astype(np.float32) / 255.0 - 0.5) / 0.5)
+        out[f"y_{split}"] = torch.tensor(y)
+    out["n_classes"] = 2 if c["classes"] is not None else (10 if c["kind"] == "cifar10" else 100)
+    return out
+
+
+def _config(opts: dict) -> tuple[dict, str]:
+    quick = bool(opts.get("quick"))
+    cfg = dict(QUICK if quick else FULL)
+    n = opts.get("seeds")
+    if n is not None:
+        if int(n) != n or n < 2:
+            raise ValueError(f"--seeds must be an integer >= 2 (an interval over seeds is reported); got {n!r}")
+        cfg["seeds"] = list(range(int(n)))
+    rows = opts.get("configs") or (["cifar2"] if opts.get("cifar_dir") else ["digits"])
+    if len(rows) != 1 or rows[0] not in ("digits", "cifar2", "cifar10", "cifar100"):
+        raise ValueError(f"--configs: one task among digits, cifar2, cifar10, cifar100; got {rows!r}")
+    task = rows[0]
+    if task.startswith("cifar"):
+        from empirical.data.cifar import CONFIGS
+
+        if not opts.get("cifar_dir"):
+            raise ValueError(f"--configs {task} needs --cifar-dir (a local copy of the CIFAR python batches)")
+        c = CONFIGS[task]
+        cfg.update(in_shape=[3, 32, 32], sd_coef=c["sd_coef"])
+        if task == "cifar2":
+            cfg.update(epochs=c["epochs"], batch=c["batch"], lr=c["lr"], momentum=c["momentum"])
+    return cfg, task
+
+
+def plan(opts: dict):
+    """Two cells (CE, SD), each all seeds in one Ensemble. Options: ``quick``, ``seeds``,
+    ``configs`` (task: digits | cifar2 | cifar10 | cifar100), ``mnist_dir``, ``cifar_dir``."""
+    cfg, task = _config(opts)
+    if task == "digits":
+        load_real_digits(opts.get("mnist_dir"))       # fail early, naming --mnist-dir
+    else:
+        cifar_task(opts["cifar_dir"], task)            # fail early, naming --cifar-dir
+    src = {"mnist_dir": opts.get("mnist_dir"), "cifar_dir": opts.get("cifar_dir"), "task": task}
+    name = f"{task}_{'quick' if opts.get('quick') else 'full'}" + ("_custom" if opts.get("seeds") else "")
+    cells = [Cell(m, {"method": m, "cfg": cfg, **{k: str(v) if v else None for k, v in src.items()}})
+             for m in ("ce", "sd")]
+    return Plan(f"margins/{name}", {"experiment": "margins", **cfg, **{k: str(v) if v else None for k, v in src.items()},
+                                    "classes": list(CLASSES) if task == "digits" else task}, cells)
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    cfg, task = payload["cfg"], payload["task"]
+    t0, c0 = time.perf_counter(), time.process_time()
+    data = binary_task(load_real_digits(payload["mnist_dir"])) if task == "digits" else cifar_task(payload["cifar_dir"], task)
+    ens = train(cfg, data, payload["method"] == "sd", device)
+    r = evaluate(cfg, ens, data, device)
+    out = {k: v.tolist() for k, v in r.items()}
+    out["timing"] = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    out["n_train"] = int(len(data["y_train"]))
+    return out
+
+
+def assemble(plan, results: dict, rf) -> dict:
+    res = {m: {k: np.asarray(v) for k, v in results[m].items() if k not in ("timing", "n_train")}
+           for m in ("ce", "sd")}
+    summ = summarize(res)
+    metrics = {**summ, "timing": {m: results[m]["timing"] for m in res}, "n_train": results["ce"]["n_train"],
+               "margins": {m: {k: v.tolist() for k, v in r.items() if k.startswith("margin")} for m, r in res.items()},
+               "config": plan.config}
+    rf.write_json("metrics.json", metrics)
+    rf.write_text("summary.md", summary_markdown(metrics, plan.config))
+    _figure(res, rf)
     return metrics
 
 
-def summary_markdown(m: dict, cfg: dict) -> str:
+def summary_markdown(m: dict, cfg: dict | None = None) -> str:
+    cfg = cfg or m.get("config", {})
     P = m["per_seed"]
     D = m["paired_sd_minus_ce"]
     L = ["# Adversarial margins, CE vs SD (digits 0 vs 7, real MNIST sample)", "",
-         f"{len(cfg['seeds'])} seeds; mean ± std over seeds; SD − CE: paired mean [95 % t interval].", "",
+         f"{len(P['ce']['clean_acc'])} seeds; mean ± std over seeds; SD − CE: paired mean [95 % t interval].", "",
          "| quantity | CE | SD | SD − CE |", "|---|---|---|---|"]
     for k in P["ce"]:
         a, b = np.asarray(P["ce"][k]), np.asarray(P["sd"][k])
@@ -232,25 +292,4 @@ def _figure(res: dict, rf) -> None:
     plt.close(fig)
 
 
-def main(argv=None) -> int:
-    import argparse
-    import sys
-
-    ap = argparse.ArgumentParser(prog="python -m empirical.adversarial", description=__doc__.split("\n")[0])
-    ap.add_argument("--config", choices=("quick", "full", "gpu"), default="quick")
-    ap.add_argument("--out", default="runs/margins")
-    ap.add_argument("--mnist-dir", default=None)
-    ap.add_argument("--device", default="auto")
-    a = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    try:
-        m = run({"quick": QUICK, "full": FULL, "gpu": GPU}[a.config], a.out, mnist_dir=a.mnist_dir, device=a.device)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(summary_markdown(m, {"quick": QUICK, "full": FULL, "gpu": GPU}[a.config]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+PROTOCOL = Protocol(plan, run_cell, assemble, summary_markdown)

@@ -319,7 +319,7 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
         m = dataclasses.replace(m, anneal=a)
         obj = m.build()
         traj["test_free_anneal"] = a
-    start = m.anneal if traj.get("test_free_anneal") is not None else 0
+    start = traj["test_free_anneal"] if "test_free_anneal" in traj else 0
     for step in range(start, m.steps + 1):
         out = f(xtr)
         if step == m.anneal and 0 < m.anneal < m.steps:
@@ -334,6 +334,7 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
         loss.sum().backward()
         opt.step()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    tf_step = traj.pop("test_free_anneal", None)
     per = {k: traj[k][-1] for k in traj if k != "step" and traj[k]}
     with torch.no_grad():
         lg_te = f(xte)
@@ -350,8 +351,8 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
             lg = f(model_input(data.diag[name], m.grayscale))
             per[f"{name}_acc"] = _np(_acc(lg, data.test_y))
             per[f"{name}_entropy"] = _np(_entropy(lg).mean(-1))
-    if "test_free_anneal" in traj:
-        per["test_free_anneal"] = [traj.pop("test_free_anneal")] * R
+    if tf_step is not None:
+        per["test_free_anneal"] = [tf_step] * R
     return {"method": dataclasses.asdict(m), "per_restart": per, "trajectory": traj,
             "wall_s": wall, "cpu_s": cpu}
 

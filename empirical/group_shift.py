@@ -41,8 +41,9 @@ import torch
 import torch.nn.functional as F
 
 from empirical.data.mnist_sample import load_real_digits, subsample2
-from empirical.models import MLP, Ensemble
+from empirical.models import CNN, MLP, Ensemble
 from empirical.objectives import CE, SD, SDPerClass
+from empirical.sweep import Cell, Plan, Protocol
 
 #: (y, a) → training fraction: CelebA's training groups (Sagawa et al. 2019), (dark=0/blond=1, female=0/male=1).
 GROUP_FRACTIONS = {(0, 0): 71629 / 162770, (0, 1): 66874 / 162770, (1, 0): 22880 / 162770, (1, 1): 1387 / 162770}
@@ -51,7 +52,7 @@ PAPER_TABLE3 = {"erm": (94.61, 0.67, 40.35, 1.68), "sd": (91.64, 0.61, 83.24, 2.
 PAPER_B5 = ((0.088, 0.012), (0.44, 2.5))    # (λ0, λ1), (γ0, γ1)
 
 FULL = {"seeds": [0, 1, 2, 3, 4], "n_train": 1400, "width": 128, "lr": 1e-3, "steps": 400,
-        "sd_grid": [0.01, 0.1, 1.0], "pc_grid": {"lam": [[0.088, 0.012], [0.5, 0.1]], "gamma": [[0.44, 2.5], [0.0, 4.0]]},
+        "sd_grid": [0.01, 0.1, 1.0], "pc_grid": {"lam": [[0.088, 0.012], [0.5, 0.1]], "gamma": [[0.44, 2.5]]},
         "thresholds": 81}
 GPU = dict(FULL, seeds=list(range(10)), width=300, steps=1000, sd_grid=[0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
            pc_grid={"lam": [[0.088, 0.012], [0.3, 0.05], [1.0, 0.2]], "gamma": [[0.44, 2.5], [0.0, 4.0], [-1.0, 4.0]]})
@@ -115,21 +116,56 @@ def summary_acc(ga: torch.Tensor) -> dict:
 
 
 def train_configs(objs: list, data: dict, cfg: dict, device="cpu") -> list[torch.Tensor]:
-    """Train one ensemble per objective (members = seeds), full-batch Adam; return the logits
-    on validation and test for each, [R, n]."""
+    """Train one ensemble per objective (members = seeds) with Adam — full batch on the digits,
+    mini-batches of ``cfg["batch"]`` for ``cfg["epochs"]`` epochs on CelebA (App. B.5: Adam, lr 1e-4,
+    batch 128) — and return each one's logits on validation and test, [R, n]."""
     outs = []
-    x, y = data["x"].to(device), data["y"].to(device)
+    x, y = data["x"], data["y"]
+    celeba = x.dim() == 4
     for obj in objs:
-        ens = Ensemble(lambda: MLP(x.shape[1], cfg["width"], depth=2), cfg["seeds"], device=device)
+        if celeba:
+            factory = lambda: CNN(tuple(x.shape[1:]), 1, channels=cfg["channels"], hidden=cfg["hidden"])  # noqa: E731
+        else:
+            factory = lambda: MLP(x.shape[1], cfg["width"], depth=2)  # noqa: E731
+        ens = Ensemble(factory, cfg["seeds"], device=device)
         opt = torch.optim.Adam(ens.parameters(), lr=cfg["lr"])
-        for step in range(cfg["steps"]):
-            loss = obj(ens(x), y, ensemble=ens, step=step)
-            opt.zero_grad(set_to_none=True)
-            loss.sum().backward()
-            opt.step()
+        if celeba:
+            g = np.random.default_rng(0)
+            for _ in range(cfg["epochs"]):
+                perm = g.permutation(len(y))
+                for i in range(0, len(y), cfg["batch"]):
+                    j = perm[i:i + cfg["batch"]]
+                    loss = obj(ens(x[j].to(device)), y[j].to(device), ensemble=ens)
+                    opt.zero_grad(set_to_none=True)
+                    loss.sum().backward()
+                    opt.step()
+        else:
+            xd, yd = x.to(device), y.to(device)
+            for step in range(cfg["steps"]):
+                loss = obj(ens(xd), yd, ensemble=ens, step=step)
+                opt.zero_grad(set_to_none=True)
+                loss.sum().backward()
+                opt.step()
         with torch.no_grad():
-            outs.append((ens(data["val"][0].to(device))[..., 0].cpu(), ens(data["test"][0].to(device))[..., 0].cpu()))
+            def logits(z):
+                return torch.cat([ens(z[i:i + 1024].to(device))[..., 0].cpu() for i in range(0, len(z), 1024)], 1)
+            outs.append((logits(data["val"][0]), logits(data["test"][0])))
     return outs
+
+
+def celeba_data(celeba_dir, size: int = 64) -> dict:
+    """§4.4's task from a local CelebA copy (:mod:`empirical.data.celeba`): y = Blond_Hair, groups
+    2y + Male; the official train / validation / test partitions, images centre-cropped and resized."""
+    from empirical.data.celeba import load_celeba_meta, load_images
+
+    meta = load_celeba_meta(celeba_dir)
+    parts = {}
+    for split in ("train", "val", "test"):
+        x, y, g = load_images(meta, split, size)
+        parts[split] = (torch.tensor(x), torch.tensor(2.0 * y - 1), torch.tensor(g))
+    x, y, g = parts["train"]
+    return {"x": x, "y": y, "g": g, "val": parts["val"], "test": parts["test"],
+            "counts": {f"y{k // 2}a{k % 2}": int((g == k).sum()) for k in range(4)}}
 
 
 def best_threshold(lv: torch.Tensor, yv, gv, n: int) -> torch.Tensor:
@@ -140,55 +176,97 @@ def best_threshold(lv: torch.Tensor, yv, gv, n: int) -> torch.Tensor:
     return qs.gather(1, wg.argmax(1, keepdim=True))
 
 
-def run(cfg: dict, out: str | Path, *, mnist_dir=None, device: str | None = None) -> dict:
-    from empirical.device import select_device
-    from empirical.runs import RunFolder
+#: CelebA (a user's copy, ``--celeba-dir``): App. B.3's CNN at 64×64 instead of the paper's ResNet-50
+#: (no pretrained weights offline), Adam lr 1e-4, batch 128 (App. B.5), SD per class with the
+#: paper's λ, γ; one-GPU configuration.
+CELEBA = {"seeds": [0, 1, 2], "epochs": 10, "batch": 128, "lr": 1e-4, "channels": [32, 64], "hidden": 256,
+          "size": 64, "sd_grid": [0.01, 0.1], "pc_grid": {"lam": [[0.088, 0.012]], "gamma": [[0.44, 2.5]]},
+          "thresholds": 81}
 
-    dev = select_device(device)
-    digits = load_real_digits(mnist_dir)
-    data = build(digits, cfg["n_train"])
-    rf = RunFolder(Path(out), {"experiment": "group-shift", **cfg, "data": digits.source})
-    with rf:
-        rf.write_environment(dev)
-        t0, c0 = time.perf_counter(), time.process_time()
-        cands = {"erm": [CE("mean")], "sd": [SD(l, reduction="mean") for l in cfg["sd_grid"]],
-                 "sd_per_class_paper": [SDPerClass(*PAPER_B5)],
-                 "sd_per_class": [SDPerClass(tuple(l), tuple(g)) for l, g in
-                                  itertools.product(cfg["pc_grid"]["lam"], cfg["pc_grid"]["gamma"])]}
-        flat = [(k, i, o) for k, os in cands.items() for i, o in enumerate(os)]
-        logits = train_configs([o for _, _, o in flat], data, cfg, dev)
-        (_, yv, gv), (_, yt, gt) = data["val"], data["test"]
-        res, chosen = {}, {}
-        for k in cands:
-            rows = [(i, logits[j]) for j, (kk, i, _) in enumerate(flat) if kk == k]
-            # selection: validation worst-group accuracy, seed mean (never the test half)
-            vals = [float(summary_acc(group_acc(lv, yv, gv))["worst"].mean()) for _, (lv, _) in rows]
-            i_best = int(np.argmax(vals))
-            lv, lt = rows[i_best][1]
-            chosen[k] = cands[k][rows[i_best][0]].config()
-            res[k] = group_acc(lt, yt, gt)
-            if k == "erm":
-                thr = best_threshold(lv, yv, gv, cfg["thresholds"])
-                res["erm_threshold"] = group_acc(lt, yt, gt, thr)
-                chosen["erm_threshold"] = {"threshold": thr[:, 0].tolist()}
-            if k == "sd":
-                thr = best_threshold(lv, yv, gv, cfg["thresholds"])
-                res["sd_threshold"] = group_acc(lt, yt, gt, thr)
-        stats = {}
+
+def _config(opts: dict) -> dict:
+    if opts.get("celeba_dir"):
+        cfg = dict(CELEBA)
+    else:
+        cfg = dict(QUICK if opts.get("quick") else FULL)
+    n = opts.get("seeds")
+    if n is not None:
+        if int(n) != n or n < 2:
+            raise ValueError(f"--seeds must be an integer >= 2 (a spread over seeds is reported); got {n!r}")
+        cfg["seeds"] = list(range(int(n)))
+    return cfg
+
+
+def plan(opts: dict):
+    """One cell: every configuration of every method (selection needs them all). Options:
+    ``quick``, ``seeds``, ``mnist_dir``, ``celeba_dir``."""
+    cfg = _config(opts)
+    if opts.get("celeba_dir"):
+        from empirical.data.celeba import load_celeba_meta
+
+        load_celeba_meta(opts["celeba_dir"])       # fail early, naming --celeba-dir
+        name = "celeba"
+    else:
+        load_real_digits(opts.get("mnist_dir"))
+        name = "digits"
+    name += ("_quick" if opts.get("quick") else "_full") + ("_custom" if opts.get("seeds") else "")
+    src = {k: str(opts[k]) if opts.get(k) else None for k in ("mnist_dir", "celeba_dir")}
+    return Plan(f"group_shift/{name}", {"experiment": "group-shift", **cfg, **src}, [Cell("all", {"cfg": cfg, **src})])
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    cfg = payload["cfg"]
+    if payload.get("celeba_dir"):
+        data = celeba_data(payload["celeba_dir"], cfg["size"])
+    else:
+        data = build(load_real_digits(payload.get("mnist_dir")), cfg["n_train"])
+    t0, c0 = time.perf_counter(), time.process_time()
+    cands = {"erm": [CE("mean")], "sd": [SD(lam, reduction="mean") for lam in cfg["sd_grid"]],
+             "sd_per_class_paper": [SDPerClass(*PAPER_B5)],
+             "sd_per_class": [SDPerClass(tuple(la), tuple(ga)) for la, ga in
+                              itertools.product(cfg["pc_grid"]["lam"], cfg["pc_grid"]["gamma"])]}
+    flat = [(k, i, o) for k, os in cands.items() for i, o in enumerate(os)]
+    logits = train_configs([o for _, _, o in flat], data, cfg, device)
+    (_, yv, gv), (_, yt, gt) = data["val"], data["test"]
+    res, chosen = {}, {}
+    for k in cands:
+        rows = [(i, logits[j]) for j, (kk, i, _) in enumerate(flat) if kk == k]
+        # selection: validation worst-group accuracy, seed mean (never the test half)
+        vals = [float(summary_acc(group_acc(lv, yv, gv))["worst"].mean()) for _, (lv, _) in rows]
+        i_best = int(np.argmax(vals))
+        lv, lt = rows[i_best][1]
+        chosen[k] = cands[k][rows[i_best][0]].config()
+        res[k] = group_acc(lt, yt, gt)
+        if k in ("erm", "sd"):
+            thr = best_threshold(lv, yv, gv, cfg["thresholds"])
+            res[f"{k}_threshold"] = group_acc(lt, yt, gt, thr)
+            chosen[f"{k}_threshold"] = {"threshold": thr[:, 0].tolist()}
+    celeba = bool(payload.get("celeba_dir"))
+    stats = {}
+    for k, ga in res.items():
+        s = summary_acc(ga) if not celeba else None
+        stats[k] = {"avg": s["avg"].tolist() if s else None, "worst": (ga.min(-1).values).tolist(),
+                    "groups": ga.tolist()}
+    if celeba:
+        # average accuracy over the test split = group accuracies weighted by the test group counts
+        w = torch.tensor([float((gt == k).sum()) for k in range(4)])
+        w = w / w.sum()
         for k, ga in res.items():
-            s = summary_acc(ga)
-            stats[k] = {"avg": s["avg"].tolist(), "worst": s["worst"].tolist(), "groups": ga.tolist()}
-        gain = lambda k: np.asarray(stats[k]["worst"]) - np.asarray(stats["erm"]["worst"])  # noqa: E731
-        g_sd, g_thr = gain("sd_per_class"), gain("erm_threshold")
-        answer = {"sd_per_class_gain": g_sd.tolist(), "threshold_gain": g_thr.tolist(),
-                  "fraction_explained": float(g_thr.mean() / g_sd.mean()) if abs(g_sd.mean()) > 1e-9 else None,
-                  "sd_eq17_gain": gain("sd").tolist()}
-        metrics = {"stats": stats, "chosen": chosen, "answer": answer, "counts": data["counts"],
-                   "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
-        rf.write_json("metrics.json", metrics)
-        rf.write_text("summary.md", summary_markdown(metrics))
-        rf.mark_complete({"methods": list(res)})
-    return metrics
+            stats[k]["avg"] = (torch.nan_to_num(ga) * w).sum(-1).tolist()
+    gain = lambda k: np.asarray(stats[k]["worst"]) - np.asarray(stats["erm"]["worst"])  # noqa: E731
+    g_sd, g_thr = gain("sd_per_class"), gain("erm_threshold")
+    answer = {"sd_per_class_gain": g_sd.tolist(), "threshold_gain": g_thr.tolist(),
+              "fraction_explained": float(g_thr.mean() / g_sd.mean()) if abs(g_sd.mean()) > 1e-9 else None,
+              "sd_eq17_gain": gain("sd").tolist(), "sd_per_class_paper_gain": gain("sd_per_class_paper").tolist()}
+    return {"stats": stats, "chosen": chosen, "answer": answer, "counts": data["counts"],
+            "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+
+
+def assemble(plan, results: dict, rf) -> dict:
+    m = results["all"]
+    rf.write_json("metrics.json", m)
+    rf.write_text("summary.md", summary_markdown(m))
+    return m
 
 
 def summary_markdown(m: dict) -> str:
@@ -210,25 +288,4 @@ def summary_markdown(m: dict) -> str:
     return "\n".join(L) + "\n"
 
 
-def main(argv=None) -> int:
-    import argparse
-    import sys
-
-    ap = argparse.ArgumentParser(prog="python -m empirical.group_shift", description=__doc__.split("\n")[0])
-    ap.add_argument("--config", choices=("quick", "full", "gpu"), default="quick")
-    ap.add_argument("--out", default="runs/group_shift")
-    ap.add_argument("--mnist-dir", default=None)
-    ap.add_argument("--device", default="auto")
-    a = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    try:
-        m = run({"quick": QUICK, "full": FULL, "gpu": GPU}[a.config], a.out, mnist_dir=a.mnist_dir, device=a.device)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(summary_markdown(m))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+PROTOCOL = Protocol(plan, run_cell, assemble, summary_markdown)
