@@ -736,6 +736,8 @@ def _paired(a, b) -> dict:
 def _chosen(opts: dict) -> tuple[str, dict, int, bool]:
     quick = bool(opts.get("quick"))
     mnist_dir = opts.get("mnist_dir")
+    if mnist_dir is not None and not Path(mnist_dir).is_dir():
+        raise ValueError(f"mnist_dir: {mnist_dir} is not a folder")
     dataset = "digits" if mnist_dir is None else "mnist"
     table = MNIST_METHODS if dataset == "mnist" else _digits_methods()
     R = opts.get("seeds") if opts.get("seeds") is not None else (QUICK_RESTARTS if quick else FULL_RESTARTS)
