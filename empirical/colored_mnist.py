@@ -576,3 +576,73 @@ def run(quick: bool = True, out: str | Path = "runs", **kw) -> dict:
     opt_keys = ("seeds", "configs", "mnist_dir")
     opts = {"quick": quick, **{k: kw.pop(k) for k in opt_keys if k in kw}}
     return sweep_run("colored-mnist", opts, out, **kw)
+
+
+# ----------------------------------------------------------------------------- restarts as separate processes
+def merge_restarts(parts: list[dict]) -> dict:
+    """One row's result from results of single restarts (``run_cell`` with ``seeds=[s]``), in seed
+    order: per-restart metrics concatenated, times summed; trajectories stacked along the
+    restart axis when their step grids agree (the test-free row switches per restart, so its
+    grids differ: then ``trajectory["per_restart"]`` keeps each one)."""
+    if not parts:
+        raise ValueError("parts must hold at least one restart's result")
+    per = {k: [v for p in parts for v in p["per_restart"][k]] for k in parts[0]["per_restart"]}
+    steps = [p["trajectory"]["step"] for p in parts]
+    if all(s == steps[0] for s in steps):
+        traj = {"step": steps[0]}
+        for k, v in parts[0]["trajectory"].items():
+            if k != "step":
+                traj[k] = [sum((p["trajectory"][k][t] for p in parts), []) for t in range(len(v))] if v else []
+    else:
+        traj = {"step": [], "per_restart": [p["trajectory"] for p in parts]}
+    method = dict(parts[0]["method"])
+    if len({p["method"]["anneal"] for p in parts}) > 1:
+        method["anneal"] = [p["method"]["anneal"] for p in parts]
+    return {"method": method, "per_restart": per, "trajectory": traj, "sizes": parts[0].get("sizes"),
+            "wall_s": sum(p["wall_s"] for p in parts), "cpu_s": sum(p["cpu_s"] for p in parts)}
+
+
+def main(argv=None) -> int:
+    """``python -m empirical.colored_mnist --part ROW SEED --parts DIR``: one restart of one row of the
+    CPU reference configuration into DIR/ROW__SEED.json (one process per restart: on a loaded
+    machine each process gets its own share); ``--merge DIR --out OUT``: assemble the run folder
+    OUT from the parts (as ``gsv train colored-mnist`` would write it)."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m empirical.colored_mnist")
+    ap.add_argument("--part", nargs=2, metavar=("ROW", "SEED"))
+    ap.add_argument("--parts", default="runs/colored_mnist_parts")
+    ap.add_argument("--merge", metavar="DIR")
+    ap.add_argument("--out", default="runs/colored_mnist/full")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    if a.part:
+        row, seed = a.part[0], int(a.part[1])
+        r = run_cell({"row": row, "cfg": dict(FULL, seeds=[seed]), "mnist_dir": None}, torch.device("cpu"))
+        Path(a.parts).mkdir(parents=True, exist_ok=True)
+        (Path(a.parts) / f"{row}__{seed}.json").write_text(json.dumps(r))
+        return 0
+    if a.merge:
+        from empirical.runs import RunFolder
+
+        pl = plan({"quick": False})
+        results = {}
+        for c in pl.cells:
+            files = [Path(a.merge) / f"{c.key}__{s}.json" for s in FULL["seeds"]]
+            if all(f.exists() for f in files):
+                results[c.key] = merge_restarts([json.loads(f.read_text()) for f in files])
+        if not results:
+            raise SystemExit(f"error: --merge: no complete row in {a.merge}")
+        pl.cells[:] = [c for c in pl.cells if c.key in results]
+        with RunFolder(Path(a.out), pl.config) as rf:
+            rf.write_environment(torch.device("cpu"))
+            m = assemble(pl, results, rf)
+        print(summary_markdown(m))
+        return 0
+    ap.error("give --part ROW SEED or --merge DIR")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
