@@ -19,12 +19,12 @@ everywhere, halved in both channels), coloured blank (that constant in the examp
 channel) — the construction of the authors' released code, on the test env's examples.
 
 Model and training (App. B.4): an MLP d_in → H → H → 1 (ReLU, Xavier-uniform weights, zero
-biases), full-batch Adam; all restarts of one method are ONE batched program (stacked
-parameters, ``torch.baddbmm``; :func:`train_method`). Float32, device from
-:mod:`empirical.device`. Methods (:func:`objective`): ERM; SD as Eq. 17 with the penalty
+biases; :func:`network`), full-batch ``torch.optim.Adam``; all restarts of one method are ONE
+batched program (:class:`empirical.models.Ensemble`; :func:`train_method`). Float32, device from
+:mod:`empirical.device`. Methods (:func:`method_objective`, :mod:`empirical.objectives`): ERM; SD as Eq. 17 with the penalty
 λ·mean(ŷ²) switched on at the anneal step (``sd``); SD exactly as the authors' released code
 computes it (``sd_released``: the whole loss multiplied by c = 2e-5 from the anneal step on);
-IRMv1 (dummy-scale gradient penalty, closed form :func:`irm_penalty`); V-REx (variance of the
+IRMv1 (dummy-scale gradient penalty, in closed form); V-REx (variance of the
 two training risks); IRM and V-REx with the IRM code's schedule (penalty weight 1 before the
 anneal step, the loss divided by the weight after). Oracle: ERM on the channel sum
 (:func:`model_input`), i.e. colour removed by construction.
@@ -62,6 +62,8 @@ import torch
 import torch.nn.functional as F
 
 from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
+from empirical.models import MLP, Ensemble
+from empirical.objectives import CE, IRM, SD, CEWeightDecay, SDReleased, VREx, signed_labels
 from empirical.progress import Progress
 from empirical.sweep import Cell, Plan, Protocol
 
@@ -275,42 +277,16 @@ class Method:
         return dataclasses.asdict(self)
 
 
-def init_params(seeds: list[int], d_in: int, width: int, *, dtype=torch.float32, device="cpu") -> list[torch.Tensor]:
-    """Stacked parameters of R two-hidden-layer MLPs d_in → width → width → 1 (App. B.4).
-
-    Initialization as the IRM / authors' code: Xavier-uniform weights
-    U(±√(6/(fan_in + fan_out))), zero biases; restart r's weights are drawn from
-    ``torch.Generator().manual_seed(seeds[r])`` in the order W1, W2, W3, each in
-    ``nn.Linear``'s [out, in] layout (so a ``nn.Linear`` initialized with
-    ``nn.init.xavier_uniform_(w, generator=g)`` gets the same numbers), on the CPU, then moved.
-
-    Returns:
-        [W1 [R, d_in, H], b1 [R, 1, H], W2 [R, H, H], b2 [R, 1, H], W3 [R, H, 1], b3 [R, 1, 1]],
-        leaf tensors with ``requires_grad``.
-    """
-    if not seeds:
-        raise ValueError("seeds must be a non-empty list of ints")
-    dims = [(d_in, width), (width, width), (width, 1)]
-    Ws = [[] for _ in dims]
-    for s in seeds:   # init only: one generator per restart, so restart r is reproducible alone
-        g = torch.Generator().manual_seed(int(s))
-        for j, (fi, fo) in enumerate(dims):
-            a = math.sqrt(6.0 / (fi + fo))
-            Ws[j].append(torch.empty(fo, fi, dtype=dtype).uniform_(-a, a, generator=g).T)
-    R = len(seeds)
-    out = []
-    for j, (fi, fo) in enumerate(dims):
-        out.append(torch.stack(Ws[j]).to(device).contiguous().requires_grad_(True))
-        out.append(torch.zeros(R, 1, fo, dtype=dtype, device=device, requires_grad=True))
-    return out
+def network(d_in: int, width: int) -> MLP:
+    """The App. B.4 network d_in → width → width → 1 (ReLU), initialised as the IRM / authors' code:
+    Xavier-uniform weights U(±√(6/(fan_in + fan_out))), zero biases, drawn W1, W2, W3 from one
+    generator per restart (so ``nn.init.xavier_uniform_`` with that generator gives the same numbers)."""
+    return MLP(d_in, width, depth=2, init="xavier")
 
 
-def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Logits [R, n] of the R stacked MLPs on x [R, n, d_in] (ReLU, batched matmuls)."""
-    W1, b1, W2, b2, W3, b3 = params
-    h = torch.relu(torch.baddbmm(b1, x, W1))
-    h = torch.relu(torch.baddbmm(b2, h, W2))
-    return torch.baddbmm(b3, h, W3)[..., 0]
+def logits(ens: Ensemble, x: torch.Tensor) -> torch.Tensor:
+    """Logits [R, n] of the R restarts on x [R, n, d_in] (one input set per restart)."""
+    return ens(x, per_member=True)[..., 0]
 
 
 def model_input(x: torch.Tensor, grayscale: bool) -> torch.Tensor:
@@ -331,61 +307,29 @@ def mean_nll(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(-1)
 
 
-def irm_penalty(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """IRMv1 penalty (Arjovsky et al. 2019) per restart: (∂/∂s mean BCE(s·ŷ, y) at s = 1)².
+def method_objective(m: Method):
+    """The training objective of a row (:mod:`empirical.objectives`; labels ±1, mean reductions).
 
-    Closed form: ∂/∂s BCE(sŷ, y) = (σ(sŷ) − y)·ŷ, so the penalty is (mean((σ(ŷ) − y)ŷ))².
-    This equals the dummy-scale autograd definition (a test checks it) without a second
-    backward pass through the network.
-    """
-    return ((torch.sigmoid(logits) - y) * logits).mean(-1) ** 2
+    ŷ: logits on the pooled training environments; W = Σ‖θ‖²; on(t) = 1[t ≥ anneal].
 
-
-def weight_norm(params: list[torch.Tensor]) -> torch.Tensor:
-    """Σ‖θ‖² over all weights and biases, per restart → [R]."""
-    return sum((p * p).flatten(1).sum(1) for p in params)
-
-
-def objective(m: Method, logits: torch.Tensor, y: torch.Tensor, n_env: tuple[int, int], step: int,
-              params: list[torch.Tensor]) -> torch.Tensor:
-    """Per-restart training objective [R] at ``step`` (0-based).
-
-    ŷ: logits on the pooled training environments; r_e: mean BCE on environment e;
-    r = mean BCE on the pooled set (= the mean of r_1, r_2 when the envs are equally large);
-    W = Σ‖θ‖²; on(t) = 1[t ≥ anneal].
-
-    * erm: r + l2·W.
-    * sd (Eq. 17 as the paper writes it, switched on after the anneal step; App. B.4
-      gives no target γ for this task, so γ = 0): r + l2·W + λ·on(t)·mean(ŷ²).
+    * erm: mean CE + l2·W (:class:`~empirical.objectives.CEWeightDecay`, λ = 2·l2).
+    * sd (Eq. 17 as the paper writes it, switched on after the anneal step; App. B.4 gives
+      no target γ for this task, so γ = 0): mean CE + l2·W + λ·on(t)·mean(ŷ²)
+      (:class:`~empirical.objectives.SD` with the mean, Eq. 17's λ = 2·penalty, wd = 2·l2).
     * sd_released (the objective in the authors' released Colored-MNIST code, which produced
-      Table 2 with Table 4's c = 2e-5): r + c·mean(ŷ²) before the anneal step, and
-      c·(r + mean(ŷ²)) from it on — the WHOLE loss is multiplied by c, so the effective
-      λ is 1 and, under Adam, the gradient scale drops by 1/c at the switch.
-    * irm (IRMv1 as the IRM code): mean_e r_e + l2·W + w(t)·mean_e penalty_e, w(t) = weight
-      if on(t) else 1, the whole loss divided by w(t) when w(t) > 1.
-    * vrex (V-REx, Krueger et al. 2020, as their code): like irm with the penalty
-      Var_e(r_e) (unbiased over the two environments: (r_1 − r_2)²/2).
+      Table 2 with Table 4's c = 2e-5): :class:`~empirical.objectives.SDReleased` with the
+      anneal step — the WHOLE loss is multiplied by c from it on.
+    * irm, vrex: :class:`~empirical.objectives.IRM`, :class:`~empirical.objectives.VREx`
+      (the IRM code's l2·W and its rescaling by the penalty weight).
     """
-    on = step >= m.anneal
-    if m.kind in ("erm", "sd", "sd_released"):
-        r = mean_nll(logits, y)
-        if m.kind == "sd_released":
-            sd = (logits ** 2).mean(-1)
-            return m.penalty * (r + sd) if on else r + m.penalty * sd
-        loss = r + m.l2 * weight_norm(params) if m.l2 else r
-        if m.kind == "sd" and on and m.penalty:
-            loss = loss + m.penalty * (logits ** 2).mean(-1)
-        return loss
-    n1 = n_env[0]
-    parts = [(logits[:, :n1], y[:, :n1]), (logits[:, n1:], y[:, n1:])]
-    risks = torch.stack([mean_nll(lg, yy) for lg, yy in parts])             # [2, R]
-    if m.kind == "irm":
-        pen = torch.stack([irm_penalty(lg, yy) for lg, yy in parts]).mean(0)
-    else:
-        pen = risks.var(0)                                                  # unbiased, as their code
-    w = m.penalty if on else 1.0
-    loss = risks.mean(0) + (m.l2 * weight_norm(params) if m.l2 else 0.0) + w * pen
-    return loss / w if w > 1.0 else loss
+    if m.kind == "erm":
+        return CEWeightDecay(2.0 * m.l2, "zero") if m.l2 else CE()
+    if m.kind == "sd":
+        return SD(2.0 * m.penalty, reduction="mean", anneal=m.anneal, wd=2.0 * m.l2)
+    if m.kind == "sd_released":
+        return SDReleased(m.penalty, anneal=m.anneal)
+    cls = IRM if m.kind == "irm" else VREx
+    return cls(m.penalty, anneal=m.anneal, l2=m.l2)
 
 
 # ----------------------------------------------------------------------------- training
@@ -401,28 +345,6 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((logits > 0).to(y.dtype) == y).to(logits.dtype).mean(-1)
 
 
-class _Adam:
-    """Adam (Kingma & Ba) exactly as ``torch.optim.Adam``'s defaults (β = (0.9, 0.999), ε = 1e-8,
-    no weight decay, bias-corrected), on the stacked parameters. Elementwise, so one update of
-    the stack is R independent Adam updates; a test checks it against ``torch.optim.Adam``
-    running one restart. (Own implementation: avoids torch.optim's import-time cost.)"""
-
-    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.params, self.lr, self.b1, self.b2, self.eps = params, lr, betas[0], betas[1], eps
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-        self.t = 0
-
-    @torch.no_grad()
-    def step(self, grads) -> None:
-        self.t += 1
-        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            m.mul_(self.b1).add_(g, alpha=1 - self.b1)
-            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)
-            p.addcdiv_(m, (v.sqrt() / math.sqrt(c2)).add_(self.eps), value=-self.lr / c1)
-
-
 def _flat(params: list[torch.Tensor]) -> torch.Tensor:
     """All parameters of each restart as one row [R, n_params] (a detached copy)."""
     return torch.cat([p.detach().flatten(1) for p in params], 1).clone()
@@ -433,7 +355,7 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
     """Train all restarts of one method as ONE batched program; measure it.
 
     Full-batch Adam (β = (0.9, 0.999), ε = 1e-8, as ``torch.optim.Adam`` in the released
-    code) on the sum over restarts of :func:`objective`. The restarts share no parameters,
+    code) on the sum over restarts of :func:`method_objective`. The restarts share no parameters,
     so the gradient of the sum is each restart's own gradient, and Adam is elementwise, so
     this is R independent runs; there is no Python loop over restarts in a step.
 
@@ -449,7 +371,7 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
          "wall_s": float}; metrics: train_acc/train_nll (pooled training envs), test_acc/test_nll,
          val_acc/val_nll (if a validation split exists), and for each Fig. 3 variant
          ``{name}_acc`` and ``{name}_entropy`` (mean predictive entropy), plus
-         ``test_abs_logit`` (mean |ŷ| on the test env).
+         ``test_abs_logit`` (mean |ŷ| on the test env); "ensemble": the trained networks.
     """
     if int(eval_every) != eval_every or eval_every < 1:
         raise ValueError(f"eval_every must be an integer >= 1; got {eval_every!r}")
@@ -458,8 +380,11 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         raise ValueError(f"seeds must have one entry per restart (R = {R}); got {len(seeds)}")
     dt, dev = data.train_x.dtype, data.train_x.device
     d_in = data.P if m.grayscale else 2 * data.P
-    params = init_params(seeds, d_in, m.width, dtype=dt, device=dev)
-    opt = _Adam(params, m.lr)
+    ens = Ensemble(lambda: network(d_in, m.width), seeds, device=dev, dtype=dt)
+    params = ens.parameters()
+    opt = torch.optim.Adam(params, lr=m.lr)
+    obj = method_objective(m)
+    y_pm = signed_labels(data.train_y)
     xtr = model_input(data.train_x, m.grayscale)
     xte = model_input(data.test_x, m.grayscale)
     xva = model_input(data.val_x, m.grayscale) if data.val_x is not None else None
@@ -469,11 +394,11 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
 
     def record(step: int, lg_tr: torch.Tensor) -> None:
         with torch.no_grad():
-            lg_te = forward(params, xte)
+            lg_te = logits(ens, xte)
             vals = {"train_acc": accuracy(lg_tr, data.train_y), "train_nll": mean_nll(lg_tr, data.train_y),
                     "test_acc": accuracy(lg_te, data.test_y), "test_nll": mean_nll(lg_te, data.test_y)}
             if xva is not None:
-                lg_va = forward(params, xva)
+                lg_va = logits(ens, xva)
                 vals.update(val_acc=accuracy(lg_va, data.val_y), val_nll=mean_nll(lg_va, data.val_y))
         traj["step"].append(step)
         for k, v in vals.items():
@@ -486,16 +411,17 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
     for step in range(m.steps):
         if step == m.anneal:
             theta_a = _flat(params)
-        logits = forward(params, xtr)
-        loss = objective(m, logits, data.train_y, data.n_env, step, params)
+        lg = logits(ens, xtr)
+        loss = obj(lg, y_pm, ensemble=ens, step=step, envs=data.n_env)
         if step % eval_every == 0 or step == m.anneal:
-            record(step, logits.detach())
-        grads = torch.autograd.grad(loss.sum(), params)
-        opt.step(grads)
+            record(step, lg.detach())
+        opt.zero_grad(set_to_none=False)
+        loss.sum().backward()
+        opt.step()
         if bar is not None:
             bar.update(step + 1)
     with torch.no_grad():
-        lg_tr = forward(params, xtr)
+        lg_tr = logits(ens, xtr)
     record(m.steps, lg_tr)
     wall = time.perf_counter() - t0
     per = {k: traj[k][-1] for k in traj if k != "step"}
@@ -506,13 +432,13 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         rel = (th - theta_a).norm(dim=1) / (theta_a - theta0).norm(dim=1)
         per["post_anneal_rel_change"] = rel.double().cpu().numpy().tolist()
     with torch.no_grad():
-        lg_te = forward(params, xte)
+        lg_te = logits(ens, xte)
         per["test_abs_logit"] = lg_te.abs().mean(-1).double().cpu().numpy().tolist()
         for name in DIAG_ENVS:
-            lg = forward(params, model_input(data.diag[name], m.grayscale))
+            lg = logits(ens, model_input(data.diag[name], m.grayscale))
             per[f"{name}_acc"] = accuracy(lg, data.test_y).double().cpu().numpy().tolist()
             per[f"{name}_entropy"] = binary_entropy(lg).mean(-1).double().cpu().numpy().tolist()
-    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "params": [p.detach() for p in params]}
+    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "ensemble": ens}
 
 
 # ----------------------------------------------------------------------------- hyperparameters
@@ -789,7 +715,7 @@ def run_cell(payload: dict, device, **_) -> dict:
     src = load_source(payload["dataset"], payload["mnist_dir"])
     data = stack_restarts(src, seeds, device=device)
     r = train_method(m, data, seeds, eval_every=10, progress=True)
-    r.pop("params")
+    r.pop("ensemble")
     r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
     r["method"] = m.to_dict()
     if 0 < m.anneal < m.steps:

@@ -55,6 +55,13 @@ def _check_int(v, name: str, lo: int = 1) -> int:
     return int(v)
 
 
+def _fresh_generator() -> torch.Generator:
+    """A non-deterministically seeded generator (the global RNG is left untouched)."""
+    g = torch.Generator()
+    g.seed()
+    return g
+
+
 class ScaledLinear(nn.Linear):
     """``nn.Linear`` whose weight is multiplied by ``scale`` in the forward pass.
 
@@ -139,7 +146,7 @@ class MLP(nn.Module):
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw every weight and bias from ``generator`` in layer order (W then b per layer)."""
-        g = generator if generator is not None else torch.Generator().manual_seed(torch.seed() % 2 ** 63)
+        g = generator if generator is not None else _fresh_generator()
         for layer in self.layers:
             _init_layer(layer, self.init_scheme, self.param == "ntk", g)
         if self.norm is not None:
@@ -197,7 +204,7 @@ class CNN(nn.Module):
         self.reset_parameters(torch.Generator().manual_seed(int(seed)) if seed is not None else None)
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
-        g = generator if generator is not None else torch.Generator().manual_seed(torch.seed() % 2 ** 63)
+        g = generator if generator is not None else _fresh_generator()
         for layer in (self.conv1, self.conv2, self.fc1, self.fc2):
             _init_layer(layer, self.init_scheme, False, g)
 
@@ -216,8 +223,8 @@ class Ensemble:
     Args:
         factory: builds one (uninitialised or arbitrarily initialised) network.
         seeds: one seed per member; member r is ``factory()`` re-initialised by
-            ``reset_parameters(torch.Generator().manual_seed(seeds[r]))`` (on the CPU, then
-            moved, so the numbers do not depend on the device).
+            ``reset_parameters(torch.Generator().manual_seed(seeds[r]))`` in ``dtype`` on the
+            CPU, then moved (so the numbers do not depend on the device).
         device, dtype: where the stacked parameters live.
 
     Attributes:
@@ -234,9 +241,9 @@ class Ensemble:
             raise ValueError(f"seeds must be a non-empty list of integers >= 0; got {seeds!r}")
         members = []
         for s in seeds:
-            m = factory()
+            m = factory().to(dtype=dtype)                 # draw in the target dtype, on the CPU
             m.reset_parameters(torch.Generator().manual_seed(s))
-            members.append(m.to(device=device, dtype=dtype))
+            members.append(m.to(device=device))
         self.seeds = seeds
         self.base = copy.deepcopy(members[0]).to("meta")
         params, buffers = torch.func.stack_module_state(members)

@@ -156,14 +156,15 @@ class SD(Objective):
     ``reduction="sum"`` is Eq. 17 as printed (the default here); ``"mean"`` divides both
     terms by n. ``anneal``: the penalty is on from this step (App. B.4's "anneal steps";
     0 = always). Multi-class: ``logits="all"`` (‖ŷ‖² over every logit) or ``"true"``
-    (the true class's logit only).
+    (the true class's logit only). ``wd``: an added weight decay wd/2·‖θ‖² (0 in Eq. 17;
+    the digits search of §4.3's protocol tunes one alongside).
     """
 
     name = "sd"
 
-    def __init__(self, lam: float, reduction: str = "sum", anneal: int = 0, logits: str = "all"):
+    def __init__(self, lam: float, reduction: str = "sum", anneal: int = 0, logits: str = "all", wd: float = 0.0):
         super().__init__(reduction)
-        self.lam = _check_coef(lam, "lam")
+        self.lam, self.wd = _check_coef(lam, "lam"), _check_coef(wd, "wd")
         if int(anneal) != anneal or anneal < 0:
             raise ValueError(f"anneal must be an integer >= 0; got {anneal!r}")
         if logits not in ("all", "true"):
@@ -172,6 +173,10 @@ class SD(Objective):
 
     def __call__(self, out, y, *, ensemble=None, step=0, envs=None):
         loss = binary_ce(out, y, self.reduction)
+        if self.wd:
+            if ensemble is None:
+                raise ValueError("ensemble must be given when wd > 0")
+            loss = loss + 0.5 * self.wd * ensemble.sq_norm()
         if step >= self.anneal and self.lam:
             loss = loss + 0.5 * self.lam * _logit_sq(out, y, self.logits, self.reduction)
         return loss

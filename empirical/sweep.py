@@ -76,6 +76,20 @@ class Protocol:
     summary: Callable[[dict], str]
 
 
+#: wall-clock fields of cell results: the only ones that may differ between two runs of a cell
+TIMING_KEYS = frozenset({"wall_s", "train_wall_s", "measure_wall_s", "train_group_wall_s", "train_s"})
+
+
+def without_timing(obj):
+    """``obj`` (nested dicts/lists) without the :data:`TIMING_KEYS` fields: what must be bitwise
+    equal between executors, and between an interrupted-and-resumed run and an uninterrupted one."""
+    if isinstance(obj, dict):
+        return {k: without_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
+    if isinstance(obj, list):
+        return [without_timing(v) for v in obj]
+    return obj
+
+
 class SweepError(RuntimeError):
     """Some cells failed (the others finished and are stored)."""
 
@@ -325,3 +339,14 @@ def run(experiment: str, opts: dict, out: str | Path = "runs", *, device: str | 
         res["dir"] = str(root)
         rf.mark_complete({"experiment": experiment, "cells_total": len(plan.cells)})
     return res
+
+
+# ----------------------------------------------------------------------------- overhead probe
+def _noop_plan(opts: dict) -> Plan:
+    n = int(opts.get("cells") or 10)
+    return Plan(f"noop_{n}", {"cells": n}, [Cell(f"c{i:04d}", {"i": i}) for i in range(n)])
+
+
+#: a protocol whose cells do nothing: what an executor costs per cell (benchmarks/bench_sweep.py)
+NOOP = Protocol(_noop_plan, lambda payload, device, **_: {"i": payload["i"]},
+                lambda plan, results, rf: {"cells": len(results)}, lambda res: f"{res['cells']} cells")

@@ -18,26 +18,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from empirical.runs import RunFolderError  # noqa: E402
-from empirical.sweep import SweepError, run  # noqa: E402
+from empirical.sweep import SweepError, run, without_timing  # noqa: E402
 
 TINY = {"configs": ["plain", "sd", "dropout"], "seeds": 2, "iterations": 12, "quick": True, "checkpoint_every": 5}
-TIMING = {"wall_s", "train_wall_s", "measure_wall_s", "train_group_wall_s", "train_s"}
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def strip_timing(obj):
-    if isinstance(obj, dict):
-        return {k: strip_timing(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [strip_timing(v) for v in obj]
-    return obj
 
 
 def metrics_of(root: Path) -> dict:
     """Every cell's result and every configuration's metrics.json, timing fields removed."""
     out = {f"cells/{p.stem}": json.loads(p.read_text()) for p in (root / "cells").glob("*.json")}
     out.update({f"{n}/metrics.json": json.loads((root / n / "metrics.json").read_text()) for n in TINY["configs"]})
-    return strip_timing(out)
+    return without_timing(out)
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from empirical.runs import RunFolder  # noqa: E402
-from empirical.sweep import Cell, Plan, Protocol, SweepError, check_executor_options, run  # noqa: E402
+from empirical.sweep import Cell, Plan, Protocol, SweepError, check_executor_options, run, without_timing  # noqa: E402
 
-#: wall-clock fields: the only ones allowed to differ between two runs of the same cell
-TIMING = {"wall_s", "train_wall_s", "measure_wall_s", "train_group_wall_s", "train_s"}
 
 TINY = {"configs": ["plain", "sd", "dropout"], "seeds": 2, "iterations": 12, "quick": True, "checkpoint_every": 5}
 
 
-def strip_timing(obj):
-    if isinstance(obj, dict):
-        return {k: strip_timing(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [strip_timing(v) for v in obj]
-    return obj
-
-
 def cells_of(root: Path) -> dict:
-    return {p.stem: strip_timing(json.loads(p.read_text())) for p in sorted((root / "cells").glob("*.json"))}
+    return {p.stem: without_timing(json.loads(p.read_text())) for p in sorted((root / "cells").glob("*.json"))}
 
 
 @pytest.fixture(scope="module")
