@@ -10,9 +10,8 @@ How it is batched: parameters of all S slots (slot = one seed of one configurati
 stacked along a leading slot axis and live in one flat buffer (each parameter a contiguous
 [S, ...] block), forward and backward are written by hand with batched matmuls writing
 straight into the gradient buffer (no autograd graph, no Python work per seed), and the
-optimizer is one fused kernel per configuration over its slices of the flat buffer
-(``torch._fused_sgd_`` / ``torch._fused_adam_``, the kernels behind ``torch.optim``'s
-``fused=True``; elementwise fallback where a device lacks them). :func:`train_group` trains
+optimizer is ``torch.optim`` with ``fused=True`` (one kernel per configuration) over its
+slices of the flat buffer (``foreach=True`` where a device lacks fused kernels). :func:`train_group` trains
 several configurations of the same architecture at once with per-slot hyperparameters
 (weight decay, SD coefficient, optimizer kind and lr — each configuration's optimizer runs on
 its own slots; data may differ per slot: margin, rotation). The same code runs on any device.
@@ -596,19 +595,23 @@ class _Deep:
 
 
 class _Optimizer:
-    """Each configuration's optimizer on its own slots' slices of the flat buffers.
+    """Each configuration's ``torch.optim`` optimiser on its own slots' slices of the flat buffers.
 
-    ``torch._fused_sgd_`` / ``torch._fused_adam_`` (one kernel per configuration: the
-    kernels of ``torch.optim.SGD/Adam(fused=True)``, same update as the reference loop's
-    ``torch.optim``: coupled weight decay, SGD momentum without dampening, Adam with bias
-    corrections) where the device has them and ``fused``; else the same formulas as a few
-    ``torch._foreach_*`` ops. Slot order is config-major, so a configuration's slots are one
-    contiguous range of every parameter block.
+    ``torch.optim.SGD`` / ``Adam`` with ``fused=True`` (one kernel per configuration) where
+    the device supports it and ``fused``, else ``foreach=True`` (same update: coupled weight
+    decay, SGD momentum without dampening, Adam with bias corrections). The parameters are
+    slices of the flat buffer, their ``.grad`` the matching slices of the gradient buffer, and
+    the optimiser state (momentum, Adam's moments) is seeded with slices of the state's
+    buffers, so the optimiser updates them in place and a checkpoint of the buffers is a
+    checkpoint of the optimiser (Adam's step count is restored from the state's step). Slot
+    order is config-major, so a configuration's slots are one contiguous range of every
+    parameter block.
     """
 
     def __init__(self, model: Model, cfgs: list[Config], n_seeds: int, st: State, fused: bool = True):
-        self.parts = []
+        self.opts = []
         dev = st.flat.device
+        kw = {"fused": True} if fused and dev.type in ("cpu", "cuda") else {"foreach": True}
         for c, cfg in enumerate(cfgs):
             if len(cfgs) == 1:
                 ranges = [(0, model.numel)]
@@ -618,46 +621,25 @@ class _Optimizer:
                     per_slot = size // model.S
                     ranges.append((off + c * n_seeds * per_slot, off + (c + 1) * n_seeds * per_slot))
                     off += size
-            sl = lambda t: [t[a:b] for a, b in ranges] if t is not None else None  # noqa: E731
-            step_t = torch.zeros((), dtype=torch.float32, device=dev)
-            self.parts.append((cfg, sl(st.flat), sl(st.grad), sl(st.buf), sl(st.buf2), step_t))
-        self.fused = fused and dev.type in ("cpu", "cuda") and hasattr(torch, "_fused_adam_") \
-            and hasattr(torch, "_fused_sgd_")
-
-    def step(self, t: int) -> None:
-        """Apply step number ``t`` (1-based: Adam's bias corrections use it)."""
-        for cfg, P, G, B, V, step_t in self.parts:
+            P = [st.flat[a:b] for a, b in ranges]
+            for p, (a, b) in zip(P, ranges):
+                p.grad = st.grad[a:b]
             if cfg.optimizer == "sgd":
-                if self.fused:
-                    torch._fused_sgd_(P, G, B if cfg.momentum else [], weight_decay=cfg.weight_decay,
-                                      momentum=cfg.momentum, lr=cfg.lr, dampening=0.0, nesterov=False,
-                                      maximize=False, is_first_step=False)   # buf₀ = 0: 0.9·0 + g₀ = g₀
-                    continue
-                if cfg.weight_decay:
-                    torch._foreach_add_(G, P, alpha=cfg.weight_decay)        # coupled weight decay
-                if cfg.momentum:
-                    torch._foreach_mul_(B, cfg.momentum)                     # dampening 0 (buf₀ = g₀)
-                    torch._foreach_add_(B, G)
-                    torch._foreach_add_(P, B, alpha=-cfg.lr)
-                else:
-                    torch._foreach_add_(P, G, alpha=-cfg.lr)
-                continue
-            b1, b2 = ADAM_BETAS
-            if self.fused:
-                step_t.fill_(float(t))
-                torch._fused_adam_(P, G, B, V, [], [step_t] * len(P), lr=cfg.lr, beta1=b1, beta2=b2,
-                                   weight_decay=cfg.weight_decay, eps=ADAM_EPS, amsgrad=False, maximize=False)
-                continue
-            if cfg.weight_decay:
-                torch._foreach_add_(G, P, alpha=cfg.weight_decay)
-            torch._foreach_lerp_(B, G, 1 - b1)
-            torch._foreach_mul_(V, b2)
-            torch._foreach_addcmul_(V, G, G, value=1 - b2)
-            bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-            denom = torch._foreach_sqrt(V)
-            torch._foreach_div_(denom, math.sqrt(bc2))
-            torch._foreach_add_(denom, ADAM_EPS)
-            torch._foreach_addcdiv_(P, B, denom, value=-cfg.lr / bc1)
+                opt = torch.optim.SGD(P, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, **kw)
+                if cfg.momentum:      # buf₀ = 0: 0.9·0 + g₀ = g₀, the first step's buf = g₀
+                    for p, (a, b) in zip(P, ranges):
+                        opt.state[p]["momentum_buffer"] = st.buf[a:b]
+            else:
+                opt = torch.optim.Adam(P, lr=cfg.lr, betas=ADAM_BETAS, eps=ADAM_EPS, weight_decay=cfg.weight_decay,
+                                       **kw)
+                for p, (a, b) in zip(P, ranges):
+                    step = torch.tensor(float(st.step), dtype=torch.float32, device=dev if "fused" in kw else "cpu")
+                    opt.state[p].update(step=step, exp_avg=st.buf[a:b], exp_avg_sq=st.buf2[a:b])
+            self.opts.append(opt)
+
+    def step(self) -> None:
+        for opt in self.opts:
+            opt.step()
 
 
 # ----------------------------------------------------------------------------- data
@@ -875,7 +857,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             backward(model, p, gp, cache, g)
         if log:
             st.loss_log.append((st.step, loss.tolist()))
-        opt.step(st.step + 1)
+        opt.step()
         st.step += 1
         if checkpoint is not None and st.step % checkpoint_every == 0 and st.step < end:
             save_checkpoint(checkpoint, st, key)
