@@ -1,4 +1,4 @@
-"""Issue 6 §3: colored digits — the Colored-MNIST protocol of §4.3 / App. B.4, offline.
+"""Colored digits — the Colored-MNIST protocol of §4.3 / App. B.4, offline.
 
 Data (§4.3, Arjovsky et al. 2019). Default: scikit-learn's bundled 8×8 digits (1,797 images,
 offline); real MNIST when ``mnist_dir`` holds the standard IDX files (:mod:`empirical.data.mnist_idx`),

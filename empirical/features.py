@@ -1,6 +1,6 @@
 """Two-feature binary data, a batched one-hidden-layer MLP (GELU or ReLU), its eNTK, and training.
 
-Shared by :mod:`empirical.width_sweep` (issue 6 §1) and :mod:`empirical.starvation` (§2).
+Shared by :mod:`empirical.width_sweep` and :mod:`empirical.starvation` (Eq. 9, Eq. 18, Thm. 2 on trained networks).
 Everything runs in float64 (kernel eigendecompositions and the engine's 1e-12 residuals
 need it).
 

@@ -1,4 +1,4 @@
-"""Issue 6 §2: controlled gradient starvation (Definition 2) on trained networks.
+"""Controlled gradient starvation (Definition 2, Thm. 2) on trained networks.
 
 Sweep feature 1's strength a with feature 2's strength b = 1 fixed
 (:func:`empirical.features.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,

@@ -1,4 +1,4 @@
-"""Colored digits (issue 6 §3): IDX reader, the §4.3 protocol, objectives, batched training, CLI.
+"""Colored digits (§4.3, App. B.4): IDX reader, the §4.3 protocol, objectives, batched training, CLI.
 
 Expected values come from independent routes: hand-built IDX bytes (``struct``), explicit
 2×2 block loops, a lookup of each image in the source data set, binomial counts on a large
