@@ -21,7 +21,8 @@ def test_ensemble_member_is_the_network_built_alone():
     x = torch.randn(11, 3, dtype=torch.float64)
     out = ens(x)
     for r, s in enumerate([4, 7]):
-        alone = MLP(3, 16, depth=2, seed=s).double()
+        alone = MLP(3, 16, depth=2).double()
+        alone.reset_parameters(torch.Generator().manual_seed(s))     # drawn in float64, as the ensemble
         assert torch.allclose(out[r], alone(x), atol=1e-12, rtol=0)
     assert not torch.allclose(out[0], out[1])
 
@@ -49,7 +50,8 @@ def test_stacked_adam_equals_independent_adams():
         obj(ens(x), y, step=t).sum().backward()
         opt.step()
     for r, s in enumerate([0, 1]):
-        net = MLP(2, 8, seed=s).double()
+        net = MLP(2, 8).double()
+        net.reset_parameters(torch.Generator().manual_seed(s))
         o = torch.optim.Adam(net.parameters(), lr=1e-2)
         for t in range(5):
             o.zero_grad()

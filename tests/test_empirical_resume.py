@@ -39,7 +39,10 @@ def reference(tmp_path_factory):
 
 
 def _killed_run(out: Path, phase: str, signal: str) -> subprocess.CompletedProcess:
-    code = (f"from empirical.sweep import run; run('moons', {TINY!r}, {str(out)!r}, device='cpu', progress=False)")
+    # SIGINT as a terminal's Ctrl-C: Python's handler, even where the test runner was started with
+    # SIGINT ignored (a background job of a non-interactive shell), which children inherit
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            f"from empirical.sweep import run; run('moons', {TINY!r}, {str(out)!r}, device='cpu', progress=False)")
     env = {**os.environ, "GSV_FAULT": phase, "GSV_FAULT_SIGNAL": signal, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
 
