@@ -16,7 +16,11 @@ Prints, in one run:
 2. The cross-configuration sweep: the configurations that share an architecture (plain,
    weight decay, both Adams, rotated, SD, Δ = −0.1) trained as one program
    (``train_group``) vs one ``train_batched`` call per configuration, and vs the serial sum.
-3. The deep configuration (4 hidden layers of 500): achieved GFLOP/s of the trainer and of
+3. Hand kernels vs autograd: ``train_batched`` (hand-written backward, fused private-kernel
+   optimiser steps) against batched autograd + public ``torch.optim`` on the same ensembled
+   model (:class:`empirical.models.Ensemble` of ``MLP(2, 500)``, vmap, ``torch.optim.SGD`` /
+   ``Adam`` with ``foreach=True``), per configuration, same seeds and iterations.
+4. The deep configuration (4 hidden layers of 500): achieved GFLOP/s of the trainer and of
    the serial loop (FLOPs of forward + backward matmuls, ``Model.flops_per_iteration``; the
    trainer's over its training loop, setup excluded) against this machine's peak MEASURED in
    the same run at the same thread count (median GFLOP/s of a 2048³ float32 ``torch.mm``),
@@ -37,7 +41,7 @@ import time
 
 import torch
 
-from empirical.train import Model, app_b2_configs, train_batched, train_group, train_serial
+from empirical.train import Model, app_b2_configs, make_data, train_batched, train_group, train_serial
 
 SMALL = ["plain", "weight_decay", "adam_lr1e-4", "adam_lr3e-3", "rotated_45", "dropout", "batchnorm", "sd",
          "plain_nonseparable"]
@@ -67,6 +71,28 @@ def _alternating(fns: dict, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in ts.items()}
 
 
+def train_autograd(cfg, seeds, iterations: int) -> float:
+    """Batched autograd + torch.optim on one Ensemble of the configuration's network; returns loop seconds."""
+    from empirical.models import MLP, Ensemble
+    from empirical.objectives import SDReleased
+
+    ens = Ensemble(lambda: MLP(2, cfg.width, cfg.depth, dropout=cfg.dropout, batchnorm=cfg.batchnorm), seeds)
+    X, y = make_data(cfg, seeds)
+    y = y[..., 0]
+    if cfg.optimizer == "sgd":
+        opt = torch.optim.SGD(ens.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                              foreach=True)
+    else:
+        opt = torch.optim.Adam(ens.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+    obj = SDReleased(cfg.sd)
+    t0 = time.perf_counter()
+    for t in range(iterations * cfg.iter_factor):
+        opt.zero_grad(set_to_none=False)
+        obj(ens(X, per_member=True), y, step=t).sum().backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
 def measured_peak_gflops(threads: int, size: int = 2048, repeats: int = 5) -> float:
     """Median GFLOP/s of a size³ float32 matmul at ``threads`` threads (this machine's peak)."""
     torch.set_num_threads(threads)
@@ -89,6 +115,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=None, help="default 3, quick 2")
     ap.add_argument("--no-group", action="store_true", help="skip the cross-configuration sweep")
     ap.add_argument("--no-deep", action="store_true", help="skip the deep configuration")
+    ap.add_argument("--no-serial", action="store_true", help="skip the serial baseline (section 1)")
+    ap.add_argument("--autograd-configs", nargs="*", default=["plain", "adam_lr3e-3", "dropout", "batchnorm", "sd"],
+                    choices=SMALL + ["deeper"], help="configurations of the hand-kernels vs autograd section")
     a = ap.parse_args()
     its = a.iterations or (60 if a.quick else 300)
     deep_its = a.deep_iterations or (3 if a.quick else 6)
@@ -106,7 +135,7 @@ def main() -> None:
     rows: dict = {}
     print(f"\nper configuration ({a.threads} thread{'s' if a.threads > 1 else ''}), ms per seed-iteration:")
     print(f"{'configuration':20s} {'serial':>8s} {'trainer':>8s} {'ratio':>7s}")
-    for name in a.configs:
+    for name in ([] if a.no_serial else a.configs):
         cfg = cfgs[name]
         train_serial(cfg, 0, 2)                               # warm-up (first use of torch.optim)
         train_batched(cfg, seeds[:2], 2, progress=False)
@@ -136,6 +165,25 @@ def main() -> None:
                                                          f"{group['gain_vs_serial']:.2f}x" if have_serial else ""),
               flush=True)
 
+    autograd = {}
+    if a.autograd_configs:
+        print(f"\nhand kernels (train_batched) vs batched autograd + torch.optim (Ensemble, vmap), "
+              f"{a.seeds} seeds x {its} iterations, ms per seed-iteration (training loop only):")
+        print(f"{'configuration':20s} {'autograd':>9s} {'hand':>8s} {'ratio':>7s}")
+        for name in a.autograd_configs:
+            cfg = cfgs[name]
+            n_its = deep_its if name == "deeper" else its
+            train_autograd(cfg, seeds[:2], 2)                   # warm-up
+            train_batched(cfg, seeds[:2], 2, progress=False)
+            t = _alternating({"autograd": lambda: train_autograd(cfg, seeds, n_its),
+                              "hand": lambda: train_batched(cfg, seeds, n_its, progress=False).wall_s}, reps)
+            k = 1e3 / (n_its * cfg.iter_factor * len(seeds))
+            autograd[name] = {"autograd_ms_per_seed_it": k * t["autograd_loop"], "hand_ms_per_seed_it": k * t["hand_loop"],
+                              "ratio": t["autograd_loop"] / t["hand_loop"]}
+            r = autograd[name]
+            print(f"{name:20s} {r['autograd_ms_per_seed_it']:9.3f} {r['hand_ms_per_seed_it']:8.3f} {r['ratio']:6.2f}x",
+                  flush=True)
+
     deep = {}
     if not a.no_deep:
         cfg = cfgs["deeper"]
@@ -164,7 +212,7 @@ def main() -> None:
     print(f"\nload average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     print(json.dumps({"threads": a.threads, "seeds": a.seeds, "iterations": its, "deep_iterations": deep_its,
                       "repeats": reps, "cpu_count": os.cpu_count(), "torch": torch.__version__,
-                      "load_before": load0, "load_after": load1, "rows": rows, "group": group,
+                      "load_before": load0, "load_after": load1, "rows": rows, "group": group, "hand_vs_autograd": autograd,
                       "deep": {str(k): v for k, v in deep.items()}}))
 
 

@@ -1,7 +1,7 @@
-"""Issue 6 §3: colored digits — the Colored-MNIST protocol of §4.3 / App. B.4, offline.
+"""Colored digits — the Colored-MNIST protocol of §4.3 / App. B.4, offline.
 
 Data (§4.3, Arjovsky et al. 2019). Default: scikit-learn's bundled 8×8 digits (1,797 images,
-offline); real MNIST when ``mnist_dir`` holds the standard IDX files (:mod:`empirical.mnist_idx`),
+offline); real MNIST when ``mnist_dir`` holds the standard IDX files (:mod:`empirical.data.mnist_idx`),
 2×2-average-pooled to 14×14. Per restart (seed r, NumPy ``default_rng(r)``):
 
 * split (:func:`split_indices`): digits — a seeded permutation into 599 (e = 0.1) + 599
@@ -19,12 +19,12 @@ everywhere, halved in both channels), coloured blank (that constant in the examp
 channel) — the construction of the authors' released code, on the test env's examples.
 
 Model and training (App. B.4): an MLP d_in → H → H → 1 (ReLU, Xavier-uniform weights, zero
-biases), full-batch Adam; all restarts of one method are ONE batched program (stacked
-parameters, ``torch.baddbmm``; :func:`train_method`). Float32, device from
-:mod:`empirical.device`. Methods (:func:`objective`): ERM; SD as Eq. 17 with the penalty
+biases; :func:`network`), full-batch ``torch.optim.Adam``; all restarts of one method are ONE
+batched program (:class:`empirical.models.Ensemble`; :func:`train_method`). Float32, device from
+:mod:`empirical.device`. Methods (:func:`method_objective`, :mod:`empirical.objectives`): ERM; SD as Eq. 17 with the penalty
 λ·mean(ŷ²) switched on at the anneal step (``sd``); SD exactly as the authors' released code
 computes it (``sd_released``: the whole loss multiplied by c = 2e-5 from the anneal step on);
-IRMv1 (dummy-scale gradient penalty, closed form :func:`irm_penalty`); V-REx (variance of the
+IRMv1 (dummy-scale gradient penalty, in closed form); V-REx (variance of the
 two training risks); IRM and V-REx with the IRM code's schedule (penalty weight 1 before the
 anneal step, the loss divided by the weight after). Oracle: ERM on the channel sum
 (:func:`model_input`), i.e. colour removed by construction.
@@ -61,66 +61,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
+from empirical.models import MLP, Ensemble
+from empirical.objectives import CE, IRM, SD, CEWeightDecay, SDReleased, VREx, signed_labels
 from empirical.progress import Progress
+from empirical.sweep import Cell, Plan, Protocol
 
 LABEL_NOISE = 0.25          # §4.3: the binary label is flipped with probability 0.25
 E_TRAIN = (0.1, 0.2)        # colour flipped w.p. e: training environments 1 and 2
 E_TEST = 0.9                # test environment (colour 90 % reversed)
-DATASETS = ("digits", "mnist")
 KINDS = ("erm", "sd", "sd_released", "irm", "vrex")
 DIAG_ENVS = ("gray_digits", "colored_digits", "gray_blank", "colored_blank")
 
 
 # ----------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Source:
-    """Grayscale images in [0, 1] and their digit classes, before the protocol is applied.
-
-    Attributes:
-        images: [N, P] float64, pixel values in [0, 1], P = h·w.
-        digits: [N] int, digit classes 0–9.
-        name: ``"digits"`` or ``"mnist"``.
-        hw: (h, w) image shape (8×8 for digits, 14×14 for downsampled MNIST).
-    """
-
-    images: np.ndarray
-    digits: np.ndarray
-    name: str
-    hw: tuple[int, int]
-
-
-def load_source(dataset: str = "digits", mnist_dir: str | Path | None = None) -> Source:
-    """The raw images of the protocol.
-
-    * ``"digits"``: scikit-learn's bundled 8×8 digits (1,797 images, values 0–16 → /16).
-    * ``"mnist"``: the MNIST *training* IDX file in ``mnist_dir`` (60,000 images), /255, then
-      2×2 average pooling to 14×14 as the paper ("14×14 downsampled MNIST"). The authors'
-      released code (inherited from the IRM code) subsamples by taking every second pixel
-      instead; averaging keeps every pixel's ink and is what this project specifies.
-
-    Raises:
-        ValueError: unknown ``dataset``, ``mnist_dir`` missing for MNIST, odd image sides, or an
-            IDX format error.
-    """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {dataset!r}")
-    if dataset == "digits":
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        return Source(d.images.reshape(len(d.images), -1) / 16.0, d.target.astype(int), "digits", (8, 8))
-    if mnist_dir is None:
-        raise ValueError("mnist_dir is required for dataset 'mnist' (a folder with the MNIST IDX files)")
-    from empirical.mnist_idx import load_mnist
-
-    imgs, labels = load_mnist(mnist_dir, "train")
-    n, h, w = imgs.shape
-    if h % 2 or w % 2:
-        raise ValueError(f"mnist_dir: images must have even sides for 2x2 pooling; got {h}x{w}")
-    pooled = (imgs.astype(np.float64) / 255.0).reshape(n, h // 2, 2, w // 2, 2).mean((2, 4))
-    return Source(pooled.reshape(n, -1), labels.astype(int), "mnist", (h // 2, w // 2))
-
-
 def split_indices(n_total: int, dataset: str, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Indices of (training env e=0.1, training env e=0.2, test env) for one restart.
 
@@ -323,42 +277,16 @@ class Method:
         return dataclasses.asdict(self)
 
 
-def init_params(seeds: list[int], d_in: int, width: int, *, dtype=torch.float32, device="cpu") -> list[torch.Tensor]:
-    """Stacked parameters of R two-hidden-layer MLPs d_in → width → width → 1 (App. B.4).
-
-    Initialization as the IRM / authors' code: Xavier-uniform weights
-    U(±√(6/(fan_in + fan_out))), zero biases; restart r's weights are drawn from
-    ``torch.Generator().manual_seed(seeds[r])`` in the order W1, W2, W3, each in
-    ``nn.Linear``'s [out, in] layout (so a ``nn.Linear`` initialized with
-    ``nn.init.xavier_uniform_(w, generator=g)`` gets the same numbers), on the CPU, then moved.
-
-    Returns:
-        [W1 [R, d_in, H], b1 [R, 1, H], W2 [R, H, H], b2 [R, 1, H], W3 [R, H, 1], b3 [R, 1, 1]],
-        leaf tensors with ``requires_grad``.
-    """
-    if not seeds:
-        raise ValueError("seeds must be a non-empty list of ints")
-    dims = [(d_in, width), (width, width), (width, 1)]
-    Ws = [[] for _ in dims]
-    for s in seeds:   # init only: one generator per restart, so restart r is reproducible alone
-        g = torch.Generator().manual_seed(int(s))
-        for j, (fi, fo) in enumerate(dims):
-            a = math.sqrt(6.0 / (fi + fo))
-            Ws[j].append(torch.empty(fo, fi, dtype=dtype).uniform_(-a, a, generator=g).T)
-    R = len(seeds)
-    out = []
-    for j, (fi, fo) in enumerate(dims):
-        out.append(torch.stack(Ws[j]).to(device).contiguous().requires_grad_(True))
-        out.append(torch.zeros(R, 1, fo, dtype=dtype, device=device, requires_grad=True))
-    return out
+def network(d_in: int, width: int) -> MLP:
+    """The App. B.4 network d_in → width → width → 1 (ReLU), initialised as the IRM / authors' code:
+    Xavier-uniform weights U(±√(6/(fan_in + fan_out))), zero biases, drawn W1, W2, W3 from one
+    generator per restart (so ``nn.init.xavier_uniform_`` with that generator gives the same numbers)."""
+    return MLP(d_in, width, depth=2, init="xavier")
 
 
-def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Logits [R, n] of the R stacked MLPs on x [R, n, d_in] (ReLU, batched matmuls)."""
-    W1, b1, W2, b2, W3, b3 = params
-    h = torch.relu(torch.baddbmm(b1, x, W1))
-    h = torch.relu(torch.baddbmm(b2, h, W2))
-    return torch.baddbmm(b3, h, W3)[..., 0]
+def logits(ens: Ensemble, x: torch.Tensor) -> torch.Tensor:
+    """Logits [R, n] of the R restarts on x [R, n, d_in] (one input set per restart)."""
+    return ens(x, per_member=True)[..., 0]
 
 
 def model_input(x: torch.Tensor, grayscale: bool) -> torch.Tensor:
@@ -379,61 +307,29 @@ def mean_nll(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(-1)
 
 
-def irm_penalty(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """IRMv1 penalty (Arjovsky et al. 2019) per restart: (∂/∂s mean BCE(s·ŷ, y) at s = 1)².
+def method_objective(m: Method):
+    """The training objective of a row (:mod:`empirical.objectives`; labels ±1, mean reductions).
 
-    Closed form: ∂/∂s BCE(sŷ, y) = (σ(sŷ) − y)·ŷ, so the penalty is (mean((σ(ŷ) − y)ŷ))².
-    This equals the dummy-scale autograd definition (a test checks it) without a second
-    backward pass through the network.
-    """
-    return ((torch.sigmoid(logits) - y) * logits).mean(-1) ** 2
+    ŷ: logits on the pooled training environments; W = Σ‖θ‖²; on(t) = 1[t ≥ anneal].
 
-
-def weight_norm(params: list[torch.Tensor]) -> torch.Tensor:
-    """Σ‖θ‖² over all weights and biases, per restart → [R]."""
-    return sum((p * p).flatten(1).sum(1) for p in params)
-
-
-def objective(m: Method, logits: torch.Tensor, y: torch.Tensor, n_env: tuple[int, int], step: int,
-              params: list[torch.Tensor]) -> torch.Tensor:
-    """Per-restart training objective [R] at ``step`` (0-based).
-
-    ŷ: logits on the pooled training environments; r_e: mean BCE on environment e;
-    r = mean BCE on the pooled set (= the mean of r_1, r_2 when the envs are equally large);
-    W = Σ‖θ‖²; on(t) = 1[t ≥ anneal].
-
-    * erm: r + l2·W.
-    * sd (Eq. 17 as the paper writes it, switched on after the anneal step; App. B.4
-      gives no target γ for this task, so γ = 0): r + l2·W + λ·on(t)·mean(ŷ²).
+    * erm: mean CE + l2·W (:class:`~empirical.objectives.CEWeightDecay`, λ = 2·l2).
+    * sd (Eq. 17 as the paper writes it, switched on after the anneal step; App. B.4 gives
+      no target γ for this task, so γ = 0): mean CE + l2·W + λ·on(t)·mean(ŷ²)
+      (:class:`~empirical.objectives.SD` with the mean, Eq. 17's λ = 2·penalty, wd = 2·l2).
     * sd_released (the objective in the authors' released Colored-MNIST code, which produced
-      Table 2 with Table 4's c = 2e-5): r + c·mean(ŷ²) before the anneal step, and
-      c·(r + mean(ŷ²)) from it on — the WHOLE loss is multiplied by c, so the effective
-      λ is 1 and, under Adam, the gradient scale drops by 1/c at the switch.
-    * irm (IRMv1 as the IRM code): mean_e r_e + l2·W + w(t)·mean_e penalty_e, w(t) = weight
-      if on(t) else 1, the whole loss divided by w(t) when w(t) > 1.
-    * vrex (V-REx, Krueger et al. 2020, as their code): like irm with the penalty
-      Var_e(r_e) (unbiased over the two environments: (r_1 − r_2)²/2).
+      Table 2 with Table 4's c = 2e-5): :class:`~empirical.objectives.SDReleased` with the
+      anneal step — the WHOLE loss is multiplied by c from it on.
+    * irm, vrex: :class:`~empirical.objectives.IRM`, :class:`~empirical.objectives.VREx`
+      (the IRM code's l2·W and its rescaling by the penalty weight).
     """
-    on = step >= m.anneal
-    if m.kind in ("erm", "sd", "sd_released"):
-        r = mean_nll(logits, y)
-        if m.kind == "sd_released":
-            sd = (logits ** 2).mean(-1)
-            return m.penalty * (r + sd) if on else r + m.penalty * sd
-        loss = r + m.l2 * weight_norm(params) if m.l2 else r
-        if m.kind == "sd" and on and m.penalty:
-            loss = loss + m.penalty * (logits ** 2).mean(-1)
-        return loss
-    n1 = n_env[0]
-    parts = [(logits[:, :n1], y[:, :n1]), (logits[:, n1:], y[:, n1:])]
-    risks = torch.stack([mean_nll(lg, yy) for lg, yy in parts])             # [2, R]
-    if m.kind == "irm":
-        pen = torch.stack([irm_penalty(lg, yy) for lg, yy in parts]).mean(0)
-    else:
-        pen = risks.var(0)                                                  # unbiased, as their code
-    w = m.penalty if on else 1.0
-    loss = risks.mean(0) + (m.l2 * weight_norm(params) if m.l2 else 0.0) + w * pen
-    return loss / w if w > 1.0 else loss
+    if m.kind == "erm":
+        return CEWeightDecay(2.0 * m.l2, "zero") if m.l2 else CE()
+    if m.kind == "sd":
+        return SD(2.0 * m.penalty, reduction="mean", anneal=m.anneal, wd=2.0 * m.l2)
+    if m.kind == "sd_released":
+        return SDReleased(m.penalty, anneal=m.anneal)
+    cls = IRM if m.kind == "irm" else VREx
+    return cls(m.penalty, anneal=m.anneal, l2=m.l2)
 
 
 # ----------------------------------------------------------------------------- training
@@ -449,28 +345,6 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return ((logits > 0).to(y.dtype) == y).to(logits.dtype).mean(-1)
 
 
-class _Adam:
-    """Adam (Kingma & Ba) exactly as ``torch.optim.Adam``'s defaults (β = (0.9, 0.999), ε = 1e-8,
-    no weight decay, bias-corrected), on the stacked parameters. Elementwise, so one update of
-    the stack is R independent Adam updates; a test checks it against ``torch.optim.Adam``
-    running one restart. (Own implementation: avoids torch.optim's import-time cost.)"""
-
-    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.params, self.lr, self.b1, self.b2, self.eps = params, lr, betas[0], betas[1], eps
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-        self.t = 0
-
-    @torch.no_grad()
-    def step(self, grads) -> None:
-        self.t += 1
-        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            m.mul_(self.b1).add_(g, alpha=1 - self.b1)
-            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)
-            p.addcdiv_(m, (v.sqrt() / math.sqrt(c2)).add_(self.eps), value=-self.lr / c1)
-
-
 def _flat(params: list[torch.Tensor]) -> torch.Tensor:
     """All parameters of each restart as one row [R, n_params] (a detached copy)."""
     return torch.cat([p.detach().flatten(1) for p in params], 1).clone()
@@ -481,7 +355,7 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
     """Train all restarts of one method as ONE batched program; measure it.
 
     Full-batch Adam (β = (0.9, 0.999), ε = 1e-8, as ``torch.optim.Adam`` in the released
-    code) on the sum over restarts of :func:`objective`. The restarts share no parameters,
+    code) on the sum over restarts of :func:`method_objective`. The restarts share no parameters,
     so the gradient of the sum is each restart's own gradient, and Adam is elementwise, so
     this is R independent runs; there is no Python loop over restarts in a step.
 
@@ -497,7 +371,7 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
          "wall_s": float}; metrics: train_acc/train_nll (pooled training envs), test_acc/test_nll,
          val_acc/val_nll (if a validation split exists), and for each Fig. 3 variant
          ``{name}_acc`` and ``{name}_entropy`` (mean predictive entropy), plus
-         ``test_abs_logit`` (mean |ŷ| on the test env).
+         ``test_abs_logit`` (mean |ŷ| on the test env); "ensemble": the trained networks.
     """
     if int(eval_every) != eval_every or eval_every < 1:
         raise ValueError(f"eval_every must be an integer >= 1; got {eval_every!r}")
@@ -506,8 +380,11 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         raise ValueError(f"seeds must have one entry per restart (R = {R}); got {len(seeds)}")
     dt, dev = data.train_x.dtype, data.train_x.device
     d_in = data.P if m.grayscale else 2 * data.P
-    params = init_params(seeds, d_in, m.width, dtype=dt, device=dev)
-    opt = _Adam(params, m.lr)
+    ens = Ensemble(lambda: network(d_in, m.width), seeds, device=dev, dtype=dt)
+    params = ens.parameters()
+    opt = torch.optim.Adam(params, lr=m.lr)
+    obj = method_objective(m)
+    y_pm = signed_labels(data.train_y)
     xtr = model_input(data.train_x, m.grayscale)
     xte = model_input(data.test_x, m.grayscale)
     xva = model_input(data.val_x, m.grayscale) if data.val_x is not None else None
@@ -517,11 +394,11 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
 
     def record(step: int, lg_tr: torch.Tensor) -> None:
         with torch.no_grad():
-            lg_te = forward(params, xte)
+            lg_te = logits(ens, xte)
             vals = {"train_acc": accuracy(lg_tr, data.train_y), "train_nll": mean_nll(lg_tr, data.train_y),
                     "test_acc": accuracy(lg_te, data.test_y), "test_nll": mean_nll(lg_te, data.test_y)}
             if xva is not None:
-                lg_va = forward(params, xva)
+                lg_va = logits(ens, xva)
                 vals.update(val_acc=accuracy(lg_va, data.val_y), val_nll=mean_nll(lg_va, data.val_y))
         traj["step"].append(step)
         for k, v in vals.items():
@@ -534,16 +411,17 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
     for step in range(m.steps):
         if step == m.anneal:
             theta_a = _flat(params)
-        logits = forward(params, xtr)
-        loss = objective(m, logits, data.train_y, data.n_env, step, params)
+        lg = logits(ens, xtr)
+        loss = obj(lg, y_pm, ensemble=ens, step=step, envs=data.n_env)
         if step % eval_every == 0 or step == m.anneal:
-            record(step, logits.detach())
-        grads = torch.autograd.grad(loss.sum(), params)
-        opt.step(grads)
+            record(step, lg.detach())
+        opt.zero_grad(set_to_none=False)
+        loss.sum().backward()
+        opt.step()
         if bar is not None:
             bar.update(step + 1)
     with torch.no_grad():
-        lg_tr = forward(params, xtr)
+        lg_tr = logits(ens, xtr)
     record(m.steps, lg_tr)
     wall = time.perf_counter() - t0
     per = {k: traj[k][-1] for k in traj if k != "step"}
@@ -554,13 +432,13 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         rel = (th - theta_a).norm(dim=1) / (theta_a - theta0).norm(dim=1)
         per["post_anneal_rel_change"] = rel.double().cpu().numpy().tolist()
     with torch.no_grad():
-        lg_te = forward(params, xte)
+        lg_te = logits(ens, xte)
         per["test_abs_logit"] = lg_te.abs().mean(-1).double().cpu().numpy().tolist()
         for name in DIAG_ENVS:
-            lg = forward(params, model_input(data.diag[name], m.grayscale))
+            lg = logits(ens, model_input(data.diag[name], m.grayscale))
             per[f"{name}_acc"] = accuracy(lg, data.test_y).double().cpu().numpy().tolist()
             per[f"{name}_entropy"] = binary_entropy(lg).mean(-1).double().cpu().numpy().tolist()
-    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "params": [p.detach() for p in params]}
+    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "ensemble": ens}
 
 
 # ----------------------------------------------------------------------------- hyperparameters
@@ -625,10 +503,6 @@ PAPER_TABLE2 = {"erm": (91.1, 0.4, 23.7, 0.8), "vrex": (71.5, 1.0, 68.7, 0.9), "
                 "sd": (70.0, 0.9, 68.4, 1.2), "sd_released": (70.0, 0.9, 68.4, 1.2),
                 "oracle": (73.5, 0.2, 73.0, 0.4)}
 PAPER_BOUND = 75.0
-#: Fig. 3 values quoted in §4.3's caption (one trained model each): accuracy % and entropy.
-PAPER_FIG3 = {"erm": {"colored_blank_acc": 9.4, "colored_blank_entropy": 0.00, "colored_digits_acc": 23.9},
-              "sd": {"colored_blank_acc": 9.4, "colored_blank_entropy": 0.41, "colored_digits_acc": 67.2},
-              "irm": {"colored_blank_acc": 49.6}}
 
 
 # ----------------------------------------------------------------------------- search (digits)
@@ -648,8 +522,7 @@ def _mean(x) -> float:
     return float(np.mean(x))
 
 
-def search(out: str | Path = "runs", *, device: str | None = None, threads: int = 1,
-           progress: bool = True) -> dict:
+def search(out: str | Path = "runs", *, device: str | None = None, progress: bool = True) -> dict:
     """The documented hyperparameter search for the digits data (module docstring, README).
 
     All runs: search seeds :data:`SEARCH_SEEDS` (data and init; disjoint from the evaluation
@@ -669,9 +542,9 @@ def search(out: str | Path = "runs", *, device: str | None = None, threads: int 
 
     Writes ``out/colored_digits/search/search.json`` and ``search.md``.
     """
-    from empirical.device import environment, select_device
+    from empirical.device import select_device
+    from empirical.runs import environment
 
-    torch.set_num_threads(threads)
     dev = select_device(device)
     t0 = time.perf_counter()
     src = load_source("digits")
@@ -755,7 +628,6 @@ def search_markdown(res: dict) -> str:
 FULL_RESTARTS = 10
 QUICK_RESTARTS = 4
 QUICK_METHODS = ("erm", "oracle", "sd", "sd_released", "sd_lam1", "irm", "vrex")
-ACC_KEYS = ("train_acc", "test_acc") + tuple(f"{e}_acc" for e in DIAG_ENVS)
 
 
 def _round(obj, sig: int = 6):
@@ -787,96 +659,115 @@ def _paired(a, b) -> dict:
     return out
 
 
-def run(quick: bool = False, out: str | Path = "runs", *, mnist_dir: str | Path | None = None,
-        device: str | None = None, restarts: int | None = None, methods: list[str] | None = None,
-        steps: int | None = None, threads: int = 1, progress: bool = True) -> dict:
-    """Run the colored-digits experiment; write ``out/colored_digits/<name>/``.
-
-    Args:
-        quick: :data:`QUICK_RESTARTS` restarts and the rows :data:`QUICK_METHODS` (same
-            hyperparameters as the full configuration).
-        out: parent folder of ``colored_digits/``.
-        mnist_dir: a folder with the MNIST IDX files; then the data are MNIST and the
-            hyperparameters Table 4's (:data:`MNIST_METHODS`); default: the bundled digits.
-        device: ``None``/"auto", "cpu", "cuda[:k]", "mps" (:func:`empirical.device.select_device`).
-        restarts: number of restarts (seeds 0..restarts−1 for data and init); default 10 (full)
-            or 4 (quick); at least 2.
-        methods: subset of the rows (default: all of the data set's rows, or the quick rows).
-        steps: override every method's step count (anneal steps scaled proportionally);
-            for tests and smoke runs.
-        threads: torch intra-op threads.
-        progress: per-method progress line on a terminal.
-
-    Returns:
-        {"name", "dir", "config", "environment", "methods": {row: {"per_restart", "summary",
-         "wall_s", "trajectory", "method"}}, "paired_vs_erm", "wall_s"}.
-    """
-    from empirical.device import environment, select_device
-
-    if int(threads) != threads or threads < 1:
-        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
-    torch.set_num_threads(threads)
-    dev = select_device(device)
+def _chosen(opts: dict) -> tuple[str, dict, int, bool]:
+    quick = bool(opts.get("quick"))
+    mnist_dir = opts.get("mnist_dir")
+    if mnist_dir is not None and not Path(mnist_dir).is_dir():
+        raise ValueError(f"mnist_dir: {mnist_dir} is not a folder")
     dataset = "digits" if mnist_dir is None else "mnist"
     table = MNIST_METHODS if dataset == "mnist" else _digits_methods()
-    R = restarts if restarts is not None else (QUICK_RESTARTS if quick else FULL_RESTARTS)
+    R = opts.get("seeds") if opts.get("seeds") is not None else (QUICK_RESTARTS if quick else FULL_RESTARTS)
     if int(R) != R or R < 2:
-        raise ValueError(f"restarts must be an integer >= 2 (a spread over restarts is reported); got {R!r}")
-    default = [k for k in table if not quick or k in QUICK_METHODS]
-    names = list(methods) if methods else default
+        raise ValueError(f"--seeds (restarts) must be an integer >= 2 (a spread over restarts is reported); got {R!r}")
+    names = list(opts.get("configs") or [k for k in table if not quick or k in QUICK_METHODS])
     bad = [n for n in names if n not in table]
     if bad:
-        raise ValueError(f"methods: unknown row(s) {bad} for {dataset}; choose from {list(table)}")
+        raise ValueError(f"--configs: unknown row(s) {bad} for {dataset}; choose from {list(table)}")
+    steps = opts.get("iterations")
     if steps is not None and (int(steps) != steps or steps < 1):
-        raise ValueError(f"steps must be an integer >= 1; got {steps!r}")
+        raise ValueError(f"--iterations (steps) must be an integer >= 1; got {steps!r}")
     chosen = {}
     for n in names:
         m = table[n]
         if steps is not None:
             m = dataclasses.replace(m, steps=int(steps), anneal=min(int(steps), round(m.anneal * steps / m.steps)))
         chosen[n] = m
-    custom = steps is not None or methods is not None or restarts is not None
+    return dataset, chosen, int(R), quick
+
+
+def plan(opts: dict) -> Plan:
+    """Cells = the rows (methods) of Table 2, all restarts of a row in one program.
+
+    Options: ``quick`` (:data:`QUICK_RESTARTS` restarts and the rows :data:`QUICK_METHODS`,
+    same hyperparameters as the full configuration), ``mnist_dir`` (a folder with the MNIST
+    IDX files; then Table 4's hyperparameters, :data:`MNIST_METHODS`; default: the bundled
+    digits), ``seeds`` (restarts, >= 2; default 10, quick 4), ``configs`` (subset of rows),
+    ``iterations`` (override every row's steps, anneal steps scaled proportionally).
+    """
+    dataset, chosen, R, quick = _chosen(opts)
+    steps, mnist_dir = opts.get("iterations"), opts.get("mnist_dir")
+    custom = steps is not None or opts.get("configs") is not None or opts.get("seeds") is not None
     name = dataset + ("_quick" if quick else "") + ("_custom" if custom else "")
-    root = Path(out) / "colored_digits" / name
-    root.mkdir(parents=True, exist_ok=True)
-    seeds = list(range(int(R)))
-    t0 = time.perf_counter()
-    src = load_source(dataset, mnist_dir)
-    data = stack_restarts(src, seeds, device=dev)
-    env = environment(dev)
-    config = {"dataset": dataset, "quick": quick, "restarts": int(R), "seeds": seeds,
-              "sizes": {"train_e0.1": data.n_env[0], "train_e0.2": data.n_env[1], "test_e0.9": int(data.test_x.shape[1])},
-              "image_hw": list(src.hw), "label_noise": LABEL_NOISE, "e_train": list(E_TRAIN), "e_test": E_TEST,
+    seeds = list(range(R))
+    config = {"dataset": dataset, "quick": quick, "restarts": R, "seeds": seeds,
+              "label_noise": LABEL_NOISE, "e_train": list(E_TRAIN), "e_test": E_TEST,
               "methods": {k: m.to_dict() for k, m in chosen.items()}, "optimizer": "full-batch Adam (0.9, 0.999, 1e-8)",
               "dtype": "float32", "steps_override": steps, "mnist_dir": str(mnist_dir) if mnist_dir else None}
-    (root / "config.json").write_text(json.dumps(config, indent=1))
-    (root / "environment.json").write_text(json.dumps(env, indent=1))
-    results = {}
-    for n, m in chosen.items():
-        r = train_method(m, data, seeds, eval_every=10, progress=progress)
-        r.pop("params")
-        r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
-        r["method"] = m.to_dict()
-        if 0 < m.anneal < m.steps:
-            i = r["trajectory"]["step"].index(m.anneal)
-            r["per_restart"]["test_acc_at_anneal"] = r["trajectory"]["test_acc"][i]
-            r["per_restart"]["train_acc_at_anneal"] = r["trajectory"]["train_acc"][i]
-            r["summary"]["test_acc_at_anneal"] = _stat(r["per_restart"]["test_acc_at_anneal"])
-            r["summary"]["train_acc_at_anneal"] = _stat(r["per_restart"]["train_acc_at_anneal"])
-        results[n] = r
+    cells = [Cell(n, {"method": m.to_dict(), "seeds": seeds, "dataset": dataset,
+                      "mnist_dir": str(mnist_dir) if mnist_dir else None}) for n, m in chosen.items()]
+    return Plan(f"colored_digits/{name}", config, cells, extra={"name": name})
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    """Train all restarts of one row as one program; its per-restart metrics and trajectory."""
+    m = Method(**payload["method"])
+    seeds = payload["seeds"]
+    src = load_source(payload["dataset"], payload["mnist_dir"])
+    data = stack_restarts(src, seeds, device=device)
+    r = train_method(m, data, seeds, eval_every=10, progress=True)
+    r.pop("ensemble")
+    r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
+    r["method"] = m.to_dict()
+    if 0 < m.anneal < m.steps:
+        i = r["trajectory"]["step"].index(m.anneal)
+        r["per_restart"]["test_acc_at_anneal"] = r["trajectory"]["test_acc"][i]
+        r["per_restart"]["train_acc_at_anneal"] = r["trajectory"]["train_acc"][i]
+        r["summary"]["test_acc_at_anneal"] = _stat(r["per_restart"]["test_acc_at_anneal"])
+        r["summary"]["train_acc_at_anneal"] = _stat(r["per_restart"]["train_acc_at_anneal"])
+    r["sizes"] = {"train_e0.1": data.n_env[0], "train_e0.2": data.n_env[1], "test_e0.9": int(data.test_x.shape[1])}
+    r["image_hw"] = list(src.hw)
+    return r
+
+
+def assemble(plan: Plan, results: dict, rf) -> dict:
+    from empirical.runs import atomic_write_text
+
+    results = {c.key: dict(results[c.key]) for c in plan.cells}
+    first = next(iter(results.values()))
+    config = {**plan.config, "sizes": first["sizes"], "image_hw": first["image_hw"]}
+    for r in results.values():
+        r.pop("sizes"), r.pop("image_hw")
     paired = {}
     if "erm" in results:
         for n, r in results.items():
             if n != "erm":
                 paired[n] = _paired(r["per_restart"]["test_acc"], results["erm"]["per_restart"]["test_acc"])
-    res = {"name": name, "dir": str(root), "config": config, "environment": env, "methods": results,
-           "paired_vs_erm": paired, "wall_s": time.perf_counter() - t0}
+    res = {"name": plan.extra["name"], "config": config, "environment": rf.read_json("environment.json"),
+           "methods": results, "paired_vs_erm": paired, "wall_s": sum(r["wall_s"] for r in results.values())}
     # compact: 6 significant digits (accuracies are multiples of 1/599), no indentation
-    (root / "metrics.json").write_text(json.dumps(_round({k: v for k, v in res.items() if k != "dir"}),
-                                                  separators=(",", ":")))
-    figure(res, root)
-    (root / "summary.md").write_text(summary_markdown(res))
+    atomic_write_text(rf.path / "metrics.json", json.dumps(_round(res), separators=(",", ":")))
+    figure(res, rf.path)
+    atomic_write_text(rf.path / "summary.md", summary_markdown(res))
     return res
+
+
+def run(quick: bool = False, out: str | Path = "runs", *, mnist_dir: str | Path | None = None,
+        restarts: int | None = None, methods: list[str] | None = None, steps: int | None = None, **kw) -> dict:
+    """Run the colored-digits experiment (:func:`empirical.sweep.run`); write ``out/colored_digits/<name>/``.
+
+    Args:
+        quick, mnist_dir: :func:`plan`'s options.
+        restarts, methods, steps: :func:`plan`'s ``seeds``, ``configs``, ``iterations``.
+        kw: :func:`empirical.sweep.run`'s options (device, threads, executor, progress, ...).
+
+    Returns:
+        {"name", "dir", "config", "environment", "methods": {row: {"per_restart", "summary",
+         "wall_s", "trajectory", "method"}}, "paired_vs_erm", "wall_s"}.
+    """
+    from empirical.sweep import run as sweep_run
+
+    return sweep_run("colored-digits", {"quick": quick, "mnist_dir": mnist_dir, "seeds": restarts,
+                                        "configs": methods, "iterations": steps}, out, **kw)
 
 
 def summary_markdown(res: dict) -> str:
@@ -943,6 +834,8 @@ def figure(res: dict, root: str | Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from empirical.runs import save_figure
+
     root = Path(root)
     M = res["methods"]
     names = list(M)
@@ -966,7 +859,7 @@ def figure(res: dict, root: str | Path) -> None:
     axes[0, 0].set_ylabel("accuracy", fontsize=8)
     axes[1, 0].set_ylabel("entropy", fontsize=8)
     fig.tight_layout()
-    fig.savefig(root / "fig3.png", dpi=100)
+    save_figure(fig, root / "fig3.png", dpi=100)
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(11, 4.5))
@@ -986,7 +879,7 @@ def figure(res: dict, root: str | Path) -> None:
     ax.set_title("test-env accuracy during training (mean ± std over restarts; dotted: anneal step)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
-    fig.savefig(root / "trajectories.png", dpi=100)
+    save_figure(fig, root / "trajectories.png", dpi=100)
     plt.close(fig)
 
 
@@ -1000,3 +893,6 @@ if __name__ == "__main__":   # pragma: no cover - the documented search: python 
     a = ap.parse_args()
     if a.search:
         print(search_markdown(search(a.out, device=a.device)))
+
+
+PROTOCOL = Protocol(plan, run_cell, assemble, summary_markdown)

@@ -1,10 +1,9 @@
-"""Device selection and the environment record stored with every result."""
+"""Device selection: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:N``, ``mps``.
+
+The environment record stored with every result is :func:`empirical.runs.environment`.
+"""
 
 from __future__ import annotations
-
-import os
-import platform
-import sys
 
 
 def select_device(preference: str | None = None):
@@ -35,30 +34,10 @@ def select_device(preference: str | None = None):
         raise ValueError(f"device must be auto, cpu, cuda[:k] or mps; got {preference!r}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {preference!r} requested but CUDA is not available here")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {preference!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
     if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ValueError(f"device {preference!r} requested but MPS is not available here")
     if dev.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"device must be auto, cpu, cuda[:k] or mps; got {preference!r}")
     return dev
-
-
-def environment(device) -> dict:
-    """Versions, device name and thread settings, recorded with every result."""
-    import numpy
-    import torch
-
-    env = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "device": str(device),
-        "torch_num_threads": torch.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-    }
-    if getattr(device, "type", str(device)) == "cuda":
-        env["device_name"] = torch.cuda.get_device_name(device)
-        env["cuda"] = torch.version.cuda
-    else:
-        env["device_name"] = platform.processor() or platform.machine()
-    return env

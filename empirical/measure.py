@@ -33,7 +33,7 @@ import math
 import numpy as np
 import torch
 
-from empirical.moons import data_frame
+from empirical.data.moons import data_frame
 from empirical.train import Model, forward
 
 CHUNK_ELEMS = 1 << 20  # hidden activations per chunk (4 MB in float32: stays in cache, and avoids fresh mmaps)

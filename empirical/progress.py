@@ -1,7 +1,7 @@
 """A one-line progress report on stderr for long training loops.
 
 It writes only when stderr is a terminal and ``CI`` is unset, so tests, CI logs and
-redirected runs stay silent (issue 5: "silent when not attached to a terminal or in CI").
+redirected runs stay silent (a log must not fill with carriage-return redraws).
 
 Example:
     >>> bar = Progress("plain", 1000, unit="it")

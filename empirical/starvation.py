@@ -1,4 +1,4 @@
-"""Issue 6 §2: controlled gradient starvation (Definition 2) on trained networks.
+"""Controlled gradient starvation (Definition 2, Thm. 2) on trained networks.
 
 Sweep feature 1's strength a with feature 2's strength b = 1 fixed
 (:func:`empirical.features.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,
@@ -106,8 +106,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.features import (MLP, block_feature_data, block_references, feature_directions, features_of,
-                                rotation_coupling, train, two_feature_data, write_run)
+from empirical.data.synthetic import block_feature_data, block_references, two_feature_data
+from empirical.features import MLP, feature_directions, features_of, rotation_coupling, train
+from empirical.runs import save_figure, write_run
+from empirical.sweep import Cell, Plan, Protocol
 
 QUICK = {"a": [0.5, 1.0, 2.0, 2.5, 3.0], "seeds": 10, "sd_method": "gn",
          "cells": [{"param": p, "act": "gelu", "loss": loss, "width": w}
@@ -152,7 +154,7 @@ def cell_key(c: dict) -> str:
     return f"{c['param']}/{c['act']}/{c['loss']}/w{c['width']}"
 
 
-def _data(seeds: list[int], a_list: list[float]) -> dict:
+def _data(seeds: list[int], a_list: list[float], device="cpu") -> dict:
     """Training and test sets, [S·A, ...] tensors, seed-major; plus the two reference sets."""
     n, d, b = DATA["n"], DATA["d"], DATA["b"]
     kw = {"tau": DATA["tau"], "sigma": DATA["sigma"]}
@@ -167,7 +169,7 @@ def _data(seeds: list[int], a_list: list[float]) -> dict:
             te1.append(two_feature_data(DATA["n_test"], d, a, b, seed=5000 + s, remove_feature1=True, **kw))
 
     def T(L, k):
-        return torch.tensor(np.stack([D[k] for D in L]))
+        return torch.tensor(np.stack([D[k] for D in L]), device=device)
 
     return {"X": T(tr, 0), "y": T(tr, 1), "X_f1": T(tr_f1, 0), "X_f2": T(tr_f2, 0),
             "Xt": T(te, 0), "yt": T(te, 1), "Xt1": T(te1, 0)}
@@ -175,10 +177,10 @@ def _data(seeds: list[int], a_list: list[float]) -> dict:
 
 def _entk_basis(m: MLP, D: dict) -> dict:
     """(s, U) of YΦ₀ at initialization and the feature-1/feature-2 identification."""
-    y = D["y"].numpy()
-    s, U = features_of(m.ntk(D["X"]).numpy(), y)
-    _, U1 = features_of(m.ntk(D["X_f1"]).numpy(), y)
-    _, U2 = features_of(m.ntk(D["X_f2"]).numpy(), y)
+    y = D["y"].cpu().numpy()
+    s, U = features_of(m.ntk(D["X"]).cpu().numpy(), y)
+    _, U1 = features_of(m.ntk(D["X_f1"]).cpu().numpy(), y)
+    _, U2 = features_of(m.ntk(D["X_f2"]).cpu().numpy(), y)
     fd = feature_directions(U, U1[..., 0], U2[..., 0])
     return {"s": s, "U": U, **fd}
 
@@ -208,10 +210,10 @@ def _measure(m: MLP, D: dict, basis: dict, z_lin: np.ndarray) -> dict:
     out = {"m2": (yt * o1).mean(1), "acc2": ((yt * o1) > 0).double().mean(1),
            "g2": (yt * gx2).mean(1), "m_clean": (yt * o).mean(1),
            "acc_clean": ((yt * o) > 0).double().mean(1)}
-    out = {k: v.numpy() for k, v in out.items()}
+    out = {k: v.cpu().numpy() for k, v in out.items()}
     with torch.no_grad():
-        yh = m(D["X"]).numpy()
-    z = np.einsum("bij,bi->bj", basis["U"], D["y"].numpy() * yh)     # Eq. 4, centred
+        yh = m(D["X"]).cpu().numpy()
+    z = np.einsum("bij,bi->bj", basis["U"], D["y"].cpu().numpy() * yh)     # Eq. 4, centred
     out["z2"] = _pick(z, basis["j2"], basis["sign2"])
     out["z1"] = _pick(z, basis["j1"], basis["sign1"])
     out["z2_lin"] = _pick(z_lin, basis["j2"], basis["sign2"])
@@ -223,15 +225,16 @@ def _measure(m: MLP, D: dict, basis: dict, z_lin: np.ndarray) -> dict:
     return out
 
 
-def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam: float = LAM) -> dict:
+def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam: float = LAM,
+          device="cpu") -> dict:
     """Train all (seed, a) copies of one cell at once; return {name: {measure: [S, A]}, ...}."""
     from theory.engine.fixed_points import solve_fixed_points
 
     S, A = len(seeds), len(a_list)
-    D = _data(seeds, a_list)
+    D = _data(seeds, a_list, device)
     # the same initialization for every a of a seed (paired comparison along the sweep)
     m = MLP.init(S * A, spec["width"], DATA["d"], spec["param"],
-                 seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"])
+                 seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"], device=device)
     basis = _entk_basis(m, D)
     z_lin = solve_fixed_points(basis["s"], basis["U"], lam, "eq9" if spec["loss"] == "ce_wd" else "sd").z
     loss = spec["loss"]
@@ -266,58 +269,96 @@ def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam
     return out
 
 
-def run_starvation(quick: bool = True, out: str | Path = "runs", *, config: dict | None = None) -> dict:
-    """Run the §2 sweep; write ``out/starvation[_quick]/metrics.json``, a figure and ``summary.md``.
+def _config(opts: dict, quick_cfg: dict, full_cfg: dict) -> tuple[dict, bool, str]:
+    """The configuration of a run: quick/full, ``config`` override (tests), ``seeds`` override."""
+    quick = bool(opts.get("quick"))
+    cfg = dict(opts["config"]) if opts.get("config") is not None else dict(quick_cfg if quick else full_cfg)
+    suffix = "_quick" if quick else ""
+    if opts.get("seeds") is not None:
+        if int(opts["seeds"]) != opts["seeds"] or opts["seeds"] < 2:
+            raise ValueError(f"--seeds must be an integer >= 2 (t-intervals over seeds); got {opts['seeds']!r}")
+        if int(opts["seeds"]) != cfg["seeds"]:
+            cfg["seeds"] = int(opts["seeds"])
+            suffix += f"_seeds{cfg['seeds']}"
+    return cfg, quick, suffix
+
+
+def plan(opts: dict) -> Plan:
+    """Cells = the configuration's (param, act, loss, width) cells, all seeds and values of a in one program.
+
+    Options: ``quick`` (QUICK: 5 values of a, 10 seeds, widths 32 and 256, GELU, NTK and SP;
+    else FULL: 6 values of a, 12 seeds, widths 32 and 1024, plus ReLU in NTK), ``seeds``,
+    ``config`` (a full override with QUICK's keys, for tests).
+    """
+    cfg, quick, suffix = _config(opts, QUICK, FULL)
+    if len(cfg["a"]) < 2 or int(cfg["seeds"]) < 2:
+        raise ValueError(f"config needs >= 2 values of a and seeds >= 2; got a={cfg['a']}, seeds={cfg['seeds']}")
+    a = np.array(cfg["a"], float)
+    if (a > DATA["b"]).sum() < 2:       # Thm. 2's regime s1² > s2² (feature 1 the stronger): eNTK slopes
+        raise ValueError(f"config['a'] needs >= 2 values above b = {DATA['b']} (eNTK slopes); got {cfg['a']}")
+    config = {**cfg, "data": DATA, "lam": LAM, "quick": quick, "optimizer": "L-BFGS float64; SD: + Gauss-Newton"}
+    cells = [Cell(cell_key(spec).replace("/", "_"), {"spec": spec, "a": cfg["a"], "seeds": list(range(cfg["seeds"])),
+                                                     "sd_method": cfg["sd_method"]}) for spec in cfg["cells"]]
+    return Plan("starvation" + suffix, config, cells)
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    """One (param, act, loss, width) cell: {cell_key: summary dict} (SD with lbfgs+gn gives three)."""
+    spec, a_list = payload["spec"], payload["a"]
+    t = time.perf_counter()
+    rec = _cell(spec, a_list, payload["seeds"], payload["sd_method"], device=device)
+    wall = time.perf_counter() - t
+    a = np.array(a_list, float)
+    hi = a > DATA["b"]
+    out = {}
+    for name, r in rec.items():
+        if name.startswith("_"):
+            continue
+        c = {**spec, "loss": name}
+        out[cell_key(c)] = {
+            **c, "a": a_list,
+            "mean": {k: r[k].mean(0).tolist() for k in MEASURES},
+            "per_seed": {k: r[k].tolist() for k in MEASURES},
+            "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]) if k in BEHAVIOUR
+                                               else slope(a[hi] ** 2, r[k][:, hi]))) for k in MEASURES},
+            "j2_stable_frac": float(np.mean([len(set(row[hi])) == 1 for row in r["j2"]])),
+            "grad_max_max": float(r["grad_max"].max()), "grad_max_median": float(np.median(r["grad_max"])),
+            "iterations": int(r["iterations"]), "gn_iterations": int(r["gn_iterations"]),
+            "ov2_min": float(r["ov2"][:, hi].min()), "ov2_median": float(np.median(r["ov2"][:, hi])),
+            "wall_s": wall}
+    return out
+
+
+def _assemble_with(figure, summary):
+    """``assemble`` of a sweep whose cells each return {cell_key: summary dict}."""
+    def assemble(plan: Plan, results: dict, rf) -> dict:
+        cells = {}
+        for c in plan.cells:
+            cells.update(results[c.key])
+        res = {"config": plan.config, "cells": cells, "wall_s": sum(r["wall_s"] for r in cells.values()),
+               "environment": rf.read_json("environment.json")}
+        write_run(rf, res, figure, summary)
+        return res
+    return assemble
+
+
+def run_starvation(quick: bool = True, out: str | Path = "runs", *, config: dict | None = None, **kw) -> dict:
+    """Run the sweep of the module docstring's first part (:func:`empirical.sweep.run`).
 
     Args:
-        quick: QUICK (4 values of a, 10 seeds, widths 32 and 256, GELU, NTK and SP) or FULL
-            (6 values of a, 12 seeds, widths 32 and 1024, NTK and SP, plus ReLU CE in NTK).
+        quick: QUICK or FULL (:func:`plan`).
         out: Parent folder of the run folder.
         config: Override of the configuration (same keys as QUICK), for tests.
+        kw: :func:`empirical.sweep.run`'s options (seeds, device, executor, ...).
 
     Returns:
         {"config", "cells": {cell_key: {"width", "param", "act", "loss", "a", "mean": {measure: [A]},
          "per_seed": {measure: [[A]]}, "slope_vs_a2": {measure: [mean, lo, hi]}, "grad_max_max",
          "iterations", "gn_iterations", "wall_s"}}, "wall_s", "environment", "dir"}.
     """
-    from empirical.device import environment
+    from empirical.sweep import run
 
-    torch.set_num_threads(1)
-    cfg = dict(config) if config is not None else (QUICK if quick else FULL)
-    if len(cfg["a"]) < 2 or int(cfg["seeds"]) < 2:
-        raise ValueError(f"config needs >= 2 values of a and seeds >= 2; got a={cfg['a']}, seeds={cfg['seeds']}")
-    root = Path(out) / ("starvation_quick" if quick else "starvation")
-    root.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    a = np.array(cfg["a"], float)
-    hi = a > DATA["b"]          # Thm. 2's regime s1² > s2² (feature 1 the stronger): eNTK slopes
-    if hi.sum() < 2:
-        raise ValueError(f"config['a'] needs >= 2 values above b = {DATA['b']} (eNTK slopes); got {cfg['a']}")
-    cells = {}
-    for spec in cfg["cells"]:
-        t = time.perf_counter()
-        rec = _cell(spec, cfg["a"], list(range(cfg["seeds"])), cfg["sd_method"])
-        wall = time.perf_counter() - t
-        for name, r in rec.items():
-            if name.startswith("_"):
-                continue
-            c = {**spec, "loss": name}
-            cells[cell_key(c)] = {
-                **c, "a": cfg["a"],
-                "mean": {k: r[k].mean(0).tolist() for k in MEASURES},
-                "per_seed": {k: r[k].tolist() for k in MEASURES},
-                "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]) if k in BEHAVIOUR
-                                                   else slope(a[hi] ** 2, r[k][:, hi]))) for k in MEASURES},
-                "j2_stable_frac": float(np.mean([len(set(row[hi])) == 1 for row in r["j2"]])),
-                "grad_max_max": float(r["grad_max"].max()), "grad_max_median": float(np.median(r["grad_max"])),
-                "iterations": int(r["iterations"]), "gn_iterations": int(r["gn_iterations"]),
-                "ov2_min": float(r["ov2"][:, hi].min()), "ov2_median": float(np.median(r["ov2"][:, hi])),
-                "wall_s": wall}
-    res = {"config": {**cfg, "data": DATA, "lam": LAM, "optimizer": "L-BFGS float64; SD: + Gauss-Newton"},
-           "cells": cells, "wall_s": time.perf_counter() - t0,
-           "environment": environment(torch.device("cpu")), "dir": str(root)}
-    write_run(root, res, _figure, summary_markdown)
-    return res
+    return run("starvation", {"quick": quick, "config": config, "seeds": kw.pop("seeds", None)}, out, **kw)
 
 
 def _figure(res: dict, root: Path) -> None:
@@ -349,14 +390,14 @@ def _figure(res: dict, root: Path) -> None:
             ax.set_title(f"{p}: {lab}", fontsize=9)
             ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(root / "starvation.png", dpi=100)
+    save_figure(fig, root / "starvation.png", dpi=100)
     plt.close(fig)
 
 
 def summary_markdown(res: dict) -> str:
     """Markdown table of slopes vs a² (mean over seeds, 95 % t-interval) and gradient norms."""
     cfg = res["config"]
-    lines = ["### Controlled starvation (issue 6 §2)", "",
+    lines = ["### Controlled starvation (Thm. 2 on trained networks)", "",
              f"a ∈ {cfg['a']}, b = {DATA['b']}, λ = {LAM}, n = {DATA['n']}, {cfg['seeds']} seeds, "
              f"wall {res['wall_s']:.1f} s. Slopes vs a², mean [95 % t-interval over seeds]. "
              "z2: trained network's response to feature 2 in its own eNTK basis (Eq. 4); z2*: the engine's "
@@ -395,7 +436,7 @@ def block_cell_key(c: dict, delta: float) -> str:
     return f"{c['param']}/{c['act']}/ce_wd/w{c['width']}/d{delta:+.2f}"
 
 
-def _block_data(seeds: list[int], a_list: list[float], delta: float) -> dict:
+def _block_data(seeds: list[int], a_list: list[float], delta: float, device="cpu") -> dict:
     """Training set, block labels and block-B test sets ([S·A, ...], seed-major)."""
     n, d, b, sg, nt = (BLOCK_DATA[k] for k in ("n", "d", "b", "sigma", "n_test"))
     tr, te, te1 = [], [], []
@@ -409,7 +450,7 @@ def _block_data(seeds: list[int], a_list: list[float], delta: float) -> dict:
 
     def T(L, k, mask=None):
         x = np.stack([D[k] for D in L])
-        return torch.tensor(x if mask is None else x[:, mask])
+        return torch.tensor(x if mask is None else x[:, mask], device=device)
 
     return {"X": T(tr, 0), "y": T(tr, 1), "block": tr[0][2], "Xt": T(te, 0, inB), "yt": T(te, 1, inB),
             "Xt1": T(te1, 0, inB)}
@@ -456,17 +497,18 @@ def _eval_chunks(m: MLP, Xs: list[torch.Tensor]) -> list[torch.Tensor]:
     return [torch.cat(o) for o in outs]
 
 
-def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float, lam: float = LAM) -> dict:
+def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float, lam: float = LAM,
+                device="cpu") -> dict:
     """Train all (seed, a) copies of one (cell, δ) under CE + λ/2‖θ−θ₀‖²; return {measure: [S, A]}."""
     from theory.engine.fixed_points import solve_fixed_points
 
     S, A = len(seeds), len(a_list)
-    D = _block_data(seeds, a_list, delta)
+    D = _block_data(seeds, a_list, delta, device)
     # the same initialization for every a of a seed (paired comparison along the sweep)
     m = MLP.init(S * A, spec["width"], BLOCK_DATA["d"], spec["param"],
-                 seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"])
-    y = D["y"].numpy()
-    s, U = features_of(m.ntk(D["X"]).numpy(), y)
+                 seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"], device=device)
+    y = D["y"].cpu().numpy()
+    s, U = features_of(m.ntk(D["X"]).cpu().numpy(), y)
     r1, r2 = (np.broadcast_to(r, y.shape) for r in block_references(D["block"]))
     fd = feature_directions(U, r1, r2)
     rc = rotation_coupling(U, fd["j1"], fd["j2"], r1, r2)
@@ -479,7 +521,7 @@ def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float,
                  else MAX_ITER_RELU_CE, method="lbfgs")
     t_train = time.perf_counter() - t
     with torch.no_grad():
-        yh = m(D["X"]).numpy()
+        yh = m(D["X"]).cpu().numpy()
     z = np.einsum("bij,bi->bj", U, y * yh)     # Eq. 4, centred (ŷ₀ = 0)
     o, o1 = _eval_chunks(m, [D["Xt"], D["Xt1"]])
     yt = D["yt"]
@@ -488,8 +530,8 @@ def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float,
          "z2_eq15": z_eq15,
          "delta": rc["delta"], "plane1": rc["plane1"], "plane2": rc["plane2"], "ov2": fd["ov2"],
          "s1sq": s1 ** 2, "s2sq": s2 ** 2,
-         "m2": (yt * o1).mean(1).numpy(), "acc2": ((yt * o1) > 0).double().mean(1).numpy(),
-         "m_clean": (yt * o).mean(1).numpy(), "acc_clean": ((yt * o) > 0).double().mean(1).numpy()}
+         "m2": (yt * o1).mean(1).cpu().numpy(), "acc2": ((yt * o1) > 0).double().mean(1).cpu().numpy(),
+         "m_clean": (yt * o).mean(1).cpu().numpy(), "acc_clean": ((yt * o) > 0).double().mean(1).cpu().numpy()}
     r = {k: np.asarray(v, float).reshape(S, A) for k, v in r.items()}
     r["m2_rel"] = r["m2"] / r["m2"][:, :1]
     r["z2_gap"] = r["z2"] - r["z2_lin"]       # paired (same seed, a): trained minus linearized theory
@@ -499,30 +541,18 @@ def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float,
     return r
 
 
-def run_starvation_block(quick: bool = True, out: str | Path = "runs", *, config: dict | None = None) -> dict:
-    """Run the block-design test (module docstring, second part); write ``out/starvation_block[_quick]/``.
+def block_plan(opts: dict) -> Plan:
+    """Cells = (param, act, width) × δ, all seeds and values of a in one program.
 
-    Args:
-        quick: BLOCK_QUICK (NTK, width 1024, δ ∈ {−0.3, 0, 0.3}, 10 seeds) or BLOCK_FULL
-            (NTK and SP, widths 32 and 1024, δ ∈ {−0.3, −0.15, 0, 0.15, 0.3}, 12 seeds).
-        out: Parent folder of the run folder.
-        config: Override of the configuration (same keys as BLOCK_QUICK), for tests.
-
-    Returns:
-        {"config", "cells": {block_cell_key: {"param", "act", "width", "delta_design", "a",
-         "mean": {measure: [A]}, "per_seed": {measure: [[A]]}, "slope_vs_a2": {measure:
-         [mean, lo, hi]}, "delta_stats": [mean, min, max], "plane_min": [plane1, plane2],
-         "plane2_median", "j2_stable_frac", "grad_max_max", "iterations", "wall_s"}},
-         "wall_s", "environment", "dir"}.
+    Options: ``quick`` (BLOCK_QUICK: NTK, width 1024, δ ∈ {−0.3, 0, 0.3}, 10 seeds; else
+    BLOCK_FULL: NTK and SP, widths 32 and 1024, δ ∈ {−0.3, −0.15, 0, 0.15, 0.3}, 12 seeds),
+    ``seeds``, ``config`` (override with BLOCK_QUICK's keys, for tests).
 
     Raises:
         ValueError: Fewer than 2 values of a or seeds, a value of a ≤ b, or |δ| ≥ 1/√2
             (beyond it Eq. 15's z2* changes sign for a different reason: equal diagonals of US²Uᵀ).
     """
-    from empirical.device import environment
-
-    torch.set_num_threads(1)
-    cfg = dict(config) if config is not None else (BLOCK_QUICK if quick else BLOCK_FULL)
+    cfg, quick, suffix = _config(opts, BLOCK_QUICK, BLOCK_FULL)
     a = np.array(cfg["a"], float)
     if len(a) < 2 or int(cfg["seeds"]) < 2:
         raise ValueError(f"config needs >= 2 values of a and seeds >= 2; got a={cfg['a']}, seeds={cfg['seeds']}")
@@ -530,30 +560,44 @@ def run_starvation_block(quick: bool = True, out: str | Path = "runs", *, config
         raise ValueError(f"config['a'] must all be > b = {BLOCK_DATA['b']} (Thm. 2's s1 > s2); got {cfg['a']}")
     if any(not abs(dl) < _SQRT1_2 for dl in cfg["deltas"]):
         raise ValueError(f"config['deltas'] must lie in (-1/sqrt(2), 1/sqrt(2)); got {cfg['deltas']}")
-    root = Path(out) / ("starvation_block_quick" if quick else "starvation_block")
-    root.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    cells = {}
-    for spec in cfg["cells"]:
-        for dl in cfg["deltas"]:
-            t = time.perf_counter()
-            r = _block_cell(spec, cfg["a"], list(range(cfg["seeds"])), float(dl))
-            cells[block_cell_key(spec, dl)] = {
-                **spec, "loss": "ce_wd", "delta_design": float(dl), "a": cfg["a"],
-                "mean": {k: r[k].mean(0).tolist() for k in BLOCK_MEASURES},
-                "per_seed": {k: r[k].tolist() for k in BLOCK_MEASURES},
-                "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]))) for k in BLOCK_MEASURES},
-                "delta_stats": [float(r["delta"].mean()), float(r["delta"].min()), float(r["delta"].max())],
-                "plane_min": [float(r["plane1"].min()), float(r["plane2"].min())],
-                "plane2_median": float(np.median(r["plane2"])),
-                "j2_stable_frac": float(np.mean([len(set(row)) == 1 for row in r["j2"]])),
-                "grad_max_max": float(r["grad_max"].max()), "iterations": int(r["iterations"]),
-                "train_s": r["_train_s"], "wall_s": time.perf_counter() - t}
-    res = {"config": {**cfg, "data": BLOCK_DATA, "lam": LAM, "optimizer": "L-BFGS float64"},
-           "cells": cells, "wall_s": time.perf_counter() - t0,
-           "environment": environment(torch.device("cpu")), "dir": str(root)}
-    write_run(root, res, _block_figure, block_summary_markdown)
-    return res
+    config = {**cfg, "data": BLOCK_DATA, "lam": LAM, "quick": quick, "optimizer": "L-BFGS float64"}
+    cells = [Cell(block_cell_key(spec, dl).replace("/", "_"),
+                  {"spec": spec, "a": cfg["a"], "seeds": list(range(cfg["seeds"])), "delta": float(dl)})
+             for spec in cfg["cells"] for dl in cfg["deltas"]]
+    return Plan("starvation_block" + suffix, config, cells)
+
+
+def block_run_cell(payload: dict, device, **_) -> dict:
+    spec, a_list, dl = payload["spec"], payload["a"], payload["delta"]
+    a = np.array(a_list, float)
+    t = time.perf_counter()
+    r = _block_cell(spec, a_list, payload["seeds"], dl, device=device)
+    return {block_cell_key(spec, dl): {
+        **spec, "loss": "ce_wd", "delta_design": dl, "a": a_list,
+        "mean": {k: r[k].mean(0).tolist() for k in BLOCK_MEASURES},
+        "per_seed": {k: r[k].tolist() for k in BLOCK_MEASURES},
+        "slope_vs_a2": {k: list(t_interval(slope(a ** 2, r[k]))) for k in BLOCK_MEASURES},
+        "delta_stats": [float(r["delta"].mean()), float(r["delta"].min()), float(r["delta"].max())],
+        "plane_min": [float(r["plane1"].min()), float(r["plane2"].min())],
+        "plane2_median": float(np.median(r["plane2"])),
+        "j2_stable_frac": float(np.mean([len(set(row)) == 1 for row in r["j2"]])),
+        "grad_max_max": float(r["grad_max"].max()), "iterations": int(r["iterations"]),
+        "train_s": r["_train_s"], "wall_s": time.perf_counter() - t}}
+
+
+def run_starvation_block(quick: bool = True, out: str | Path = "runs", *, config: dict | None = None, **kw) -> dict:
+    """Run the block-design test (module docstring, second part; :func:`empirical.sweep.run`).
+
+    Returns:
+        {"config", "cells": {block_cell_key: {"param", "act", "width", "delta_design", "a",
+         "mean": {measure: [A]}, "per_seed": {measure: [[A]]}, "slope_vs_a2": {measure:
+         [mean, lo, hi]}, "delta_stats": [mean, min, max], "plane_min": [plane1, plane2],
+         "plane2_median", "j2_stable_frac", "grad_max_max", "iterations", "wall_s"}},
+         "wall_s", "environment", "dir"}.
+    """
+    from empirical.sweep import run
+
+    return run("starvation-block", {"quick": quick, "config": config, "seeds": kw.pop("seeds", None)}, out, **kw)
 
 
 def _block_figure(res: dict, root: Path) -> None:
@@ -597,7 +641,7 @@ def _block_figure(res: dict, root: Path) -> None:
         for ax in axes[i]:
             ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(root / "starvation_block.png", dpi=100)
+    save_figure(fig, root / "starvation_block.png", dpi=100)
     plt.close(fig)
 
 
@@ -627,3 +671,8 @@ def block_summary_markdown(res: dict) -> str:
                      f"| {f(s['acc2'])} | {c['plane_min'][1]:.3f} / {c['plane2_median']:.3f} | {c['plane_min'][0]:.3f} "
                      f"| {c['grad_max_max']:.1e} |")
     return "\n".join(lines) + "\n"
+
+
+PROTOCOL = Protocol(plan, run_cell, _assemble_with(_figure, summary_markdown), summary_markdown)
+BLOCK_PROTOCOL = Protocol(block_plan, block_run_cell, _assemble_with(_block_figure, block_summary_markdown),
+                          block_summary_markdown)

@@ -8,19 +8,20 @@ with the authors' coefficient) by SGD (lr 1e-2, momentum 0.9, optional weight de
 
 How it is batched: parameters of all S slots (slot = one seed of one configuration) are
 stacked along a leading slot axis and live in one flat buffer (each parameter a contiguous
-[S, ...] block), forward and backward are written by hand with batched matmuls writing
-straight into the gradient buffer (no autograd graph, no Python work per seed), and the
-optimizer is one fused kernel per configuration over its slices of the flat buffer
-(``torch._fused_sgd_`` / ``torch._fused_adam_``, the kernels behind ``torch.optim``'s
-``fused=True``; elementwise fallback where a device lacks them). :func:`train_group` trains
+[S, ...] block); the one-hidden-layer net's step is written by hand with batched matmuls writing
+straight into the gradient buffer (no autograd graph, no Python work per seed; 6–12× faster
+than batched autograd, benchmarks/bench_moons.py), deeper nets use batched autograd, and the
+optimizer is ``torch.optim`` with ``fused=True`` (one kernel per configuration) over its
+slices of the flat buffer (``foreach=True`` where a device lacks fused kernels). :func:`train_group` trains
 several configurations of the same architecture at once with per-slot hyperparameters
 (weight decay, SD coefficient, optimizer kind and lr — each configuration's optimizer runs on
 its own slots; data may differ per slot: margin, rotation). The same code runs on any device.
 :func:`train_serial` is the plain per-seed PyTorch loop (autograd + torch.optim), used as the
 reference in tests and as the benchmark's baseline.
 
-Fast paths (exact algebra, different float rounding than the layer-by-layer path
-``fused=False``, which is kept as the in-code reference):
+Fast path (exact algebra, different float rounding than the reference ``fused=False``:
+batched autograd through the layer-by-layer :func:`forward`, which also trains the deeper
+net — a hand-written step for it was < 1.5× faster than autograd, benchmarks/bench_moons.py):
 
 * one hidden layer (:class:`_OneHidden`): slots are processed in cache-sized chunks, and the
   first layer's gradient uses that the output layer is rank one (see the class docstring);
@@ -30,8 +31,6 @@ Fast paths (exact algebra, different float rounding than the layer-by-layer path
 * dropout masks come from numpy's PCG64 on CPU (32 random bits per unit, keep iff below
   round((1−p)·2³²); :class:`MaskRNG`), 2–4× cheaper than ``torch.rand`` there (whose
   per-element generator dominated the dropout step); ``torch.rand`` on other devices;
-* deeper nets (:class:`_Deep`): preallocated activations, ReLU masks fused into the backward
-  (``threshold_backward`` with ``out=``), the big GEMMs in place.
 
 Initialization: PyTorch's ``nn.Linear`` distribution, W, b ~ U(−1/√fan_in, 1/√fan_in),
 drawn from ``torch.Generator().manual_seed(seed)`` (the data use the same seed, as the
@@ -44,7 +43,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +50,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.moons import N_SAMPLES, NOISE, two_moons
+from empirical.data.moons import N_SAMPLES, NOISE, two_moons
 from empirical.progress import Progress
+from empirical.runs import RunFolderError, atomic_write_bytes, fault_point
 
 BN_EPS = 1e-5          # torch.nn.BatchNorm1d defaults
 BN_MOMENTUM = 0.1
@@ -255,9 +254,9 @@ def _bn_train(z, gamma, beta, rm, rv):
     var = zc.square().mean(1, keepdim=True)
     inv = torch.rsqrt(var + BN_EPS)
     zhat = zc * inv
-    if rm is not None:
-        rm.mul_(1 - BN_MOMENTUM).add_(mu, alpha=BN_MOMENTUM)
-        rv.mul_(1 - BN_MOMENTUM).add_(var * (n / (n - 1)), alpha=BN_MOMENTUM)
+    if rm is not None:          # running statistics: no gradient flows into them
+        rm.mul_(1 - BN_MOMENTUM).add_(mu.detach(), alpha=BN_MOMENTUM)
+        rv.mul_(1 - BN_MOMENTUM).add_(var.detach() * (n / (n - 1)), alpha=BN_MOMENTUM)
     return torch.addcmul(beta, zhat, gamma), zhat, inv
 
 
@@ -302,66 +301,24 @@ def forward(model: Model, p: dict, X: torch.Tensor, *, train: bool, state: State
     raise AssertionError("unreachable")
 
 
-def loss_grad(out: torch.Tensor, y: torch.Tensor, sd: float | torch.Tensor, dim: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-seed loss mean softplus(−yŷ) + sd·mean(ŷ²) and its gradient wrt ŷ.
+def _autograd_step(model: Model, st: State, X: torch.Tensor, y: torch.Tensor, sd: torch.Tensor | None,
+                   mask: torch.Tensor | None) -> torch.Tensor:
+    """One gradient by batched autograd through :func:`forward` (every slot at once) into ``st.grad``.
 
-    ``out`` and ``y`` are [S, n, 1] (``dim`` = 1) or [S, 1, n] (``dim`` = 2); ``sd`` is a
-    number or per-slot coefficients [S, 1, 1]; returns (loss [S], g of the shape of ``out``).
+    Per-slot loss mean softplus(−yŷ) + c·mean(ŷ²) (c: the slot's SD coefficient); the slots
+    share no parameter, so the gradient of the sum is each slot's own. Used for the deeper
+    net (the hand-written step was < 1.5× faster than this: benchmarks/bench_moons.py) and as
+    the reference of the fused one-hidden-layer step (``fused=False``). Returns the losses [S].
     """
-    n = out.shape[dim]
-    m = y * out
-    loss = torch.nn.functional.softplus(-m).mean(dim).squeeze(-1)
-    g = torch.sigmoid(-m).mul_(-y)                     # d softplus(−yŷ)/dŷ
-    if isinstance(sd, torch.Tensor):
-        loss = loss + sd.view(-1) * out.square().mean(dim).squeeze(-1)
-        g.addcmul_(out, sd, value=2.0)
-    elif sd:
-        loss = loss + sd * out.square().mean(dim).squeeze(-1)
-        g.add_(out, alpha=2.0 * sd)
-    return loss, g.div_(n)
-
-
-def backward(model: Model, p: dict, gp: dict, cache: list, g: torch.Tensor) -> None:
-    """Hand-written backward of :func:`forward` (train mode); writes into ``gp`` views."""
-    cfg = model.cfg
-    # cache: [X, (bn), A1, A2, ..., A_depth]; layer l's input is acts[l]
-    bn = None
-    acts = [cache[0]]
-    for item in cache[1:]:
-        if isinstance(item, tuple):
-            bn = item
-        else:
-            acts.append(item)
-    gz = g
-    for l in range(model.L - 1, -1, -1):
-        h = acts[l]
-        if l == model.L - 1:      # one output unit: gᵀh and g wᵀ in their fast forms
-            S, n, H = h.shape
-            torch.bmm(gz.transpose(1, 2), h, out=gp[f"W{l}"].view(S, 1, H))
-        else:
-            torch.bmm(h.transpose(1, 2), gz, out=gp[f"W{l}"])
-        torch.sum(gz, dim=1, keepdim=True, out=gp[f"b{l}"])
-        if l == 0:
-            break
-        if l == model.L - 1:
-            ga = gz * p[f"W{l}"].view(S, 1, H)
-        else:
-            ga = torch.bmm(gz, p[f"W{l}"].transpose(1, 2))
-        # ReLU backward from the post-activation: A > 0 ⇔ pre-activation > 0 (and, with
-        # dropout, the unit was kept — the 1/(1−p) factor is applied just below)
-        gz = torch.ops.aten.threshold_backward(ga, h, 0.0)
-        if l == 1:
-            if cfg.dropout:
-                gz.mul_(1.0 / (1.0 - cfg.dropout))
-            if cfg.batchnorm:
-                zhat, inv = bn
-                n = zhat.shape[1]
-                torch.sum(gz * zhat, dim=1, keepdim=True, out=gp["gamma"])
-                torch.sum(gz, dim=1, keepdim=True, out=gp["beta"])
-                gx = gz.mul_(p["gamma"])
-                s1 = gx.sum(1, keepdim=True)
-                s2 = (gx * zhat).sum(1, keepdim=True)
-                gz = (gx * n - s1 - zhat * s2) * (inv / n)
+    leaf = st.flat.detach().requires_grad_(True)
+    with torch.enable_grad():
+        out = forward(model, model.views(leaf), X, train=True, state=st, mask=mask)
+        loss = torch.nn.functional.softplus(-y * out).mean(1)[:, 0]
+        if sd is not None:
+            loss = loss + sd[:, 0, 0] * out.square().mean(1)[:, 0]
+        (g,) = torch.autograd.grad(loss.sum(), leaf)
+    st.grad.copy_(g)
+    return loss.detach()
 
 
 def _slot_sd(cfgs: list[Config], n_seeds: int, dtype, device) -> torch.Tensor | None:
@@ -539,76 +496,24 @@ class _OneHidden:
         return og.loss(self.out) if log else None
 
 
-class _Deep:
-    """Fused training step of deeper plain ReLU MLPs (no BN, no dropout): the "deeper" net.
-
-    The cost is in the H × H layers' GEMMs (3 per layer per step); everything else is kept
-    off them: activations and gradient buffers preallocated, every GEMM writes in place
-    (``baddbmm``/``bmm`` with ``out=``, transposed operands passed as strided views so no
-    copy is made), the ReLU masks applied by ``threshold_backward`` in place on the gradient
-    (A > 0 ⇔ pre-activation > 0), the first layer's K = 2 product and the output layer's
-    rank-one products done as broadcasts and matrix-vector products.
-    """
-
-    def __init__(self, model: Model, X: torch.Tensor, y: torch.Tensor, sd: torch.Tensor | None):
-        S, n = model.S, X.shape[1]
-        kw = dict(dtype=X.dtype, device=X.device)
-        self.S, self.L, self.dims = S, model.L, model.dims
-        self.x1, self.x2 = X[:, :, 0:1].contiguous(), X[:, :, 1:2].contiguous()
-        self.XT = X.transpose(1, 2)
-        self.og = _OutGrad(y, sd)
-        self.acts = [torch.empty(S, n, model.dims[l], **kw) for l in range(1, model.L)]
-        Hm = max(model.dims[1:-1])
-        self.G = torch.empty(S, n, Hm, **kw)
-        self.G2 = torch.empty(S, n, Hm, **kw)
-        self.out = torch.empty(S, 1, n, **kw)
-        self.g = torch.empty(S, 1, n, **kw)
-        self._thr = torch.ops.aten.threshold_backward.grad_input
-
-    def step(self, p: dict, gp: dict, st: State, log: bool) -> torch.Tensor | None:
-        S, L, acts = self.S, self.L, self.acts
-        A = acts[0]
-        torch.addcmul(p["b0"], self.x1, p["W0"][:, 0:1], out=A)
-        A.addcmul_(self.x2, p["W0"][:, 1:2]).clamp_min_(0.0)
-        for l in range(1, L - 1):
-            torch.baddbmm(p[f"b{l}"], acts[l - 1], p[f"W{l}"], out=acts[l]).clamp_min_(0.0)
-        h = acts[L - 2]
-        H = h.shape[2]
-        w = p[f"W{L - 1}"].view(S, 1, H)
-        o = torch.bmm(w, h.transpose(1, 2), out=self.out).add_(p[f"b{L - 1}"])
-        self.og.grad(o, self.g, 0, S)
-        torch.bmm(self.g, h, out=gp[f"W{L - 1}"].view(S, 1, H))
-        torch.sum(self.g, dim=2, keepdim=True, out=gp[f"b{L - 1}"])
-        G = self.G[..., :H]
-        torch.mul(self.g.transpose(1, 2), w, out=G)         # outer product g w
-        self._thr(G, h, 0.0, grad_input=G)                   # ReLU mask, in place
-        for l in range(L - 2, 0, -1):
-            hin = acts[l - 1]
-            torch.bmm(hin.transpose(1, 2), G, out=gp[f"W{l}"])
-            torch.sum(G, dim=1, keepdim=True, out=gp[f"b{l}"])
-            G2 = self.G2[..., :hin.shape[2]]
-            torch.bmm(G, p[f"W{l}"].transpose(1, 2), out=G2)
-            self._thr(G2, hin, 0.0, grad_input=G2)
-            G, self.G, self.G2 = G2, self.G2, self.G
-        torch.bmm(self.XT, G, out=gp["W0"])
-        torch.sum(G, dim=1, keepdim=True, out=gp["b0"])
-        return self.og.loss(self.out) if log else None
-
-
 class _Optimizer:
-    """Each configuration's optimizer on its own slots' slices of the flat buffers.
+    """Each configuration's ``torch.optim`` optimiser on its own slots' slices of the flat buffers.
 
-    ``torch._fused_sgd_`` / ``torch._fused_adam_`` (one kernel per configuration: the
-    kernels of ``torch.optim.SGD/Adam(fused=True)``, same update as the reference loop's
-    ``torch.optim``: coupled weight decay, SGD momentum without dampening, Adam with bias
-    corrections) where the device has them and ``fused``; else the same formulas as a few
-    ``torch._foreach_*`` ops. Slot order is config-major, so a configuration's slots are one
-    contiguous range of every parameter block.
+    ``torch.optim.SGD`` / ``Adam`` with ``fused=True`` (one kernel per configuration) where
+    the device supports it and ``fused``, else ``foreach=True`` (same update: coupled weight
+    decay, SGD momentum without dampening, Adam with bias corrections). The parameters are
+    slices of the flat buffer, their ``.grad`` the matching slices of the gradient buffer, and
+    the optimiser state (momentum, Adam's moments) is seeded with slices of the state's
+    buffers, so the optimiser updates them in place and a checkpoint of the buffers is a
+    checkpoint of the optimiser (Adam's step count is restored from the state's step). Slot
+    order is config-major, so a configuration's slots are one contiguous range of every
+    parameter block.
     """
 
     def __init__(self, model: Model, cfgs: list[Config], n_seeds: int, st: State, fused: bool = True):
-        self.parts = []
+        self.opts = []
         dev = st.flat.device
+        kw = {"fused": True} if fused and dev.type in ("cpu", "cuda") else {"foreach": True}
         for c, cfg in enumerate(cfgs):
             if len(cfgs) == 1:
                 ranges = [(0, model.numel)]
@@ -618,46 +523,25 @@ class _Optimizer:
                     per_slot = size // model.S
                     ranges.append((off + c * n_seeds * per_slot, off + (c + 1) * n_seeds * per_slot))
                     off += size
-            sl = lambda t: [t[a:b] for a, b in ranges] if t is not None else None  # noqa: E731
-            step_t = torch.zeros((), dtype=torch.float32, device=dev)
-            self.parts.append((cfg, sl(st.flat), sl(st.grad), sl(st.buf), sl(st.buf2), step_t))
-        self.fused = fused and dev.type in ("cpu", "cuda") and hasattr(torch, "_fused_adam_") \
-            and hasattr(torch, "_fused_sgd_")
-
-    def step(self, t: int) -> None:
-        """Apply step number ``t`` (1-based: Adam's bias corrections use it)."""
-        for cfg, P, G, B, V, step_t in self.parts:
+            P = [st.flat[a:b] for a, b in ranges]
+            for p, (a, b) in zip(P, ranges):
+                p.grad = st.grad[a:b]
             if cfg.optimizer == "sgd":
-                if self.fused:
-                    torch._fused_sgd_(P, G, B if cfg.momentum else [], weight_decay=cfg.weight_decay,
-                                      momentum=cfg.momentum, lr=cfg.lr, dampening=0.0, nesterov=False,
-                                      maximize=False, is_first_step=False)   # buf₀ = 0: 0.9·0 + g₀ = g₀
-                    continue
-                if cfg.weight_decay:
-                    torch._foreach_add_(G, P, alpha=cfg.weight_decay)        # coupled weight decay
-                if cfg.momentum:
-                    torch._foreach_mul_(B, cfg.momentum)                     # dampening 0 (buf₀ = g₀)
-                    torch._foreach_add_(B, G)
-                    torch._foreach_add_(P, B, alpha=-cfg.lr)
-                else:
-                    torch._foreach_add_(P, G, alpha=-cfg.lr)
-                continue
-            b1, b2 = ADAM_BETAS
-            if self.fused:
-                step_t.fill_(float(t))
-                torch._fused_adam_(P, G, B, V, [], [step_t] * len(P), lr=cfg.lr, beta1=b1, beta2=b2,
-                                   weight_decay=cfg.weight_decay, eps=ADAM_EPS, amsgrad=False, maximize=False)
-                continue
-            if cfg.weight_decay:
-                torch._foreach_add_(G, P, alpha=cfg.weight_decay)
-            torch._foreach_lerp_(B, G, 1 - b1)
-            torch._foreach_mul_(V, b2)
-            torch._foreach_addcmul_(V, G, G, value=1 - b2)
-            bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
-            denom = torch._foreach_sqrt(V)
-            torch._foreach_div_(denom, math.sqrt(bc2))
-            torch._foreach_add_(denom, ADAM_EPS)
-            torch._foreach_addcdiv_(P, B, denom, value=-cfg.lr / bc1)
+                opt = torch.optim.SGD(P, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, **kw)
+                if cfg.momentum:      # buf₀ = 0: 0.9·0 + g₀ = g₀, the first step's buf = g₀
+                    for p, (a, b) in zip(P, ranges):
+                        opt.state[p]["momentum_buffer"] = st.buf[a:b]
+            else:
+                opt = torch.optim.Adam(P, lr=cfg.lr, betas=ADAM_BETAS, eps=ADAM_EPS, weight_decay=cfg.weight_decay,
+                                       **kw)
+                for p, (a, b) in zip(P, ranges):
+                    step = torch.tensor(float(st.step), dtype=torch.float32, device=dev if "fused" in kw else "cpu")
+                    opt.state[p].update(step=step, exp_avg=st.buf[a:b], exp_avg_sq=st.buf2[a:b])
+            self.opts.append(opt)
+
+    def step(self) -> None:
+        for opt in self.opts:
+            opt.step()
 
 
 # ----------------------------------------------------------------------------- data
@@ -697,14 +581,23 @@ def group_key(cfgs: list[Config], seeds, iterations: int, dtype, device="cpu") -
 
 
 def save_checkpoint(path: Path, st: State, key: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the training state to ``path`` atomically (a kill mid-write leaves the previous one)."""
+    import io
+
     blob = {"key": key, "step": st.step, "loss_log": st.loss_log,
             "tensors": {k: v.detach().cpu() for k, v in st.tensors().items()},
             "rng": st.rng.get_state() if st.rng is not None else None}
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _load_blob(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:   # truncated / garbled files raise several types
+        raise RunFolderError(f"checkpoint {path} is corrupt ({type(exc).__name__}); delete it to restart "
+                             f"that training from the beginning") from None
 
 
 def checkpoint_step(path: Path, key: str) -> int | None:
@@ -712,7 +605,7 @@ def checkpoint_step(path: Path, key: str) -> int | None:
     path = Path(path)
     if not path.exists():
         return None
-    blob = torch.load(path, map_location="cpu", weights_only=False)
+    blob = _load_blob(path)
     return int(blob["step"]) if blob.get("key") == key else None
 
 
@@ -721,7 +614,7 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
     path = Path(path)
     if not path.exists():
         return False
-    blob = torch.load(path, map_location="cpu", weights_only=False)
+    blob = _load_blob(path)
     if blob.get("key") != key:
         return False
     for k, v in st.tensors().items():
@@ -798,7 +691,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             at ``stop_at`` and at the end); resuming is exact (bitwise on the same device).
         stop_at: stop after this many steps (simulates an interruption).
         log_every: record the per-seed loss every this many steps.
-        fused: the fast step (:class:`_OneHidden`, :class:`_Deep`) and fused optimizer
+        fused: the fast step (:class:`_OneHidden`) and fused optimizer
             kernels; ``False`` runs the general layer-by-layer step and elementwise optimizer
             (same math, the in-code reference).
         chunk: slots per chunk of :class:`_OneHidden` (default: from ``CHUNK_BYTES``).
@@ -840,12 +733,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     p, gp = model.views(st.flat), model.views(st.grad)
     sd = _slot_sd(cfgs, S0, dtype, device)
     opt = _Optimizer(model, cfgs, S0, st, fused=fused)
-    if fused and model.L == 2:
-        fast = _OneHidden(model, X, y, sd, chunk)
-    elif fused and not (cfg0.batchnorm or cfg0.dropout):
-        fast = _Deep(model, X, y, sd)
-    else:
-        fast = None
+    fast = _OneHidden(model, X, y, sd, chunk) if fused and model.L == 2 else None
     keep = 1.0 - cfg0.dropout
     end = total if stop_at is None else min(total, int(stop_at))
     label = cfg0.name if C == 1 else f"{C} configurations"
@@ -856,20 +744,18 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
         if fast is not None:
             loss = fast.step(p, gp, st, log)
         else:
-            cache: list = []
             mask = None
             if rng is not None:
                 mask = torch.empty(model.S, X.shape[1], model.dims[1], dtype=dtype, device=device)
                 mask = rng.fill(mask).div_(keep)
-            out = forward(model, p, X, train=True, state=st, mask=mask, cache=cache)
-            loss, g = loss_grad(out, y, sd if sd is not None else 0.0)
-            backward(model, p, gp, cache, g)
+            loss = _autograd_step(model, st, X, y, sd, mask)
         if log:
             st.loss_log.append((st.step, loss.tolist()))
-        opt.step(st.step + 1)
+        opt.step()
         st.step += 1
         if checkpoint is not None and st.step % checkpoint_every == 0 and st.step < end:
             save_checkpoint(checkpoint, st, key)
+            fault_point("checkpoint")
         if prog is not None:
             prog.update(st.step)
     wall = time.perf_counter() - t0

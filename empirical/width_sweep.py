@@ -1,4 +1,4 @@
-"""Issue 6 §1: does the linearized theory (Eq. 3–11, Eq. 18) predict the trained network?
+"""Does the linearized theory (Eq. 3–11, Eq. 18) predict the trained network?
 
 For each width, parameterization ("ntk", "sp") and loss ("ce_wd" = Eq. 5 centred, i.e.
 CE + λ/2‖θ−θ₀‖²; "sd" = Eq. 17), and several seeds (batched):
@@ -33,7 +33,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.features import MLP, features_of, train, two_feature_data, write_run
+from empirical.features import MLP, features_of, train, two_feature_data
+from empirical.runs import save_figure, write_run
+from empirical.sweep import Protocol
 
 QUICK = {"widths": [16, 64, 256, 1024], "seeds": 5, "params": ["ntk", "sp"], "losses": ["ce_wd", "sd"]}
 FULL = {"widths": [16, 64, 256, 1024, 4096, 8192], "seeds": 10, "params": ["ntk", "sp"], "losses": ["ce_wd", "sd"]}
@@ -46,22 +48,22 @@ MAX_ITER = {"ce_wd": 3000}
 METHOD = {"ce_wd": "lbfgs", "sd": "gn"}
 
 
-def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = LAM) -> dict:
+def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = LAM, device="cpu") -> dict:
     from theory.engine.fixed_points import solve_fixed_points
 
     S = len(seeds)
     data = [two_feature_data(DATA["n"], DATA["d"], DATA["a"], DATA["b"], tau=DATA["tau"],
                              sigma=DATA["sigma"], seed=1000 + s) for s in seeds]
-    X = torch.tensor(np.stack([D[0] for D in data]))
-    y = torch.tensor(np.stack([D[1] for D in data]))
-    m = MLP.init(S, width, DATA["d"], param, seed=[7919 * s + width for s in seeds])
-    K0 = m.ntk(X).numpy()
+    X = torch.tensor(np.stack([D[0] for D in data]), device=device)
+    y = torch.tensor(np.stack([D[1] for D in data]), device=device)
+    m = MLP.init(S, width, DATA["d"], param, seed=[7919 * s + width for s in seeds], device=device)
+    K0 = m.ntk(X).cpu().numpy()
     t = time.perf_counter()
     info = train(m, X, y, loss, lam, max_iter=MAX_ITER.get(loss, 0), method=METHOD[loss])
     t_train = time.perf_counter() - t
-    KT = m.ntk(X).numpy()
-    yh = m(X).detach().numpy()
-    yn = y.numpy()
+    KT = m.ntk(X).cpu().numpy()
+    yh = m(X).detach().cpu().numpy()
+    yn = y.cpu().numpy()
     gaps, zp_all, zm_all = [], [], []
     for b in range(S):
         s_, U = features_of(K0[b], yn[b])
@@ -73,31 +75,42 @@ def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = L
     kc = np.linalg.norm(KT - K0, axis=(1, 2)) / np.linalg.norm(K0, axis=(1, 2))
     return {"width": width, "param": param, "loss": loss, "gap": gaps,
             "gap_mean": float(np.mean(gaps)), "kernel_change": kc.tolist(),
-            "kernel_change_mean": float(kc.mean()), "grad_max": info["grad_max"].tolist(),
+            "kernel_change_mean": float(kc.mean()), "grad_max": np.asarray(info["grad_max"]).tolist(),
             "iterations": info["iterations"], "gn_iterations": info["gn_iterations"], "train_s": t_train,
             "z_pred_top2": zp_all, "z_meas_top2": zm_all}
 
 
-def run_width_sweep(quick: bool = True, out: str | Path = "runs") -> dict:
-    """Run the §1 sweep; write ``out/width_sweep[_quick]/metrics.json`` and figures.
+def plan(opts: dict):
+    """Cells (parameterisation × loss × width), all seeds of a cell trained as one program.
 
-    Args:
-        quick: QUICK (widths 16–1024, 5 seeds) or FULL (16–8192, 10 seeds) configuration.
-        out: Parent folder of the run folder.
-
-    Returns:
-        {"config", "rows": [per (param, loss, width) dict], "fits": {f"{param}/{loss}/{quantity}":
-        :func:`decay_fit` result}, "wall_s", "environment", "dir"}.
+    Options: ``quick`` (QUICK: widths 16–1024, 5 seeds; else FULL: 16–8192, 10 seeds),
+    ``seeds`` (number of seeds, >= 2; overrides the configuration's).
     """
-    from empirical.device import environment
+    from empirical.sweep import Cell, Plan
 
-    torch.set_num_threads(1)
-    cfg = QUICK if quick else FULL
-    root = Path(out) / ("width_sweep_quick" if quick else "width_sweep")
-    root.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    rows = [_measure(w, p, l, list(range(cfg["seeds"])))
-            for p in cfg["params"] for l in cfg["losses"] for w in cfg["widths"]]
+    quick = bool(opts.get("quick"))
+    cfg = dict(QUICK if quick else FULL)
+    if opts.get("seeds") is not None:
+        if int(opts["seeds"]) != opts["seeds"] or opts["seeds"] < 2:
+            raise ValueError(f"--seeds must be an integer >= 2 (power-law fits per seed); got {opts['seeds']!r}")
+        cfg["seeds"] = int(opts["seeds"])
+    config = {**cfg, "data": DATA, "lam": LAM, "act": "gelu", "quick": quick,
+              "optimizer": "CE: L-BFGS float64; SD: Gauss-Newton float64"}
+    cells = [Cell(f"{p}_{l}_w{w}", {"width": w, "param": p, "loss": l, "seeds": list(range(cfg["seeds"]))})
+             for p in cfg["params"] for l in cfg["losses"] for w in cfg["widths"]]
+    folder = "width_sweep_quick" if quick else "width_sweep"
+    if opts.get("seeds") is not None and cfg["seeds"] != (QUICK if quick else FULL)["seeds"]:
+        folder += f"_seeds{cfg['seeds']}"
+    return Plan(folder, config, cells)
+
+
+def run_cell(payload: dict, device, **_) -> dict:
+    return _measure(payload["width"], payload["param"], payload["loss"], payload["seeds"], device=device)
+
+
+def assemble(plan, results: dict, rf) -> dict:
+    cfg = plan.config
+    rows = [results[c.key] for c in plan.cells]
     fits = {}
     for p in cfg["params"]:
         for l in cfg["losses"]:
@@ -105,12 +118,22 @@ def run_width_sweep(quick: bool = True, out: str | Path = "runs") -> dict:
             keys = ("gap", "kernel_change") if l == "ce_wd" else ("kernel_change",)  # SD gap: round-off
             for k in keys:
                 fits[f"{p}/{l}/{k}"] = decay_fit([x["width"] for x in r], [x[k] for x in r])
-    res = {"config": {**cfg, "data": DATA, "lam": LAM, "act": "gelu",
-                      "optimizer": "CE: L-BFGS float64; SD: Gauss-Newton float64"},
-           "rows": rows, "fits": fits, "wall_s": time.perf_counter() - t0,
-           "environment": environment(torch.device("cpu")), "dir": str(root)}
-    write_run(root, res, _figure, summary_markdown)
+    res = {"config": cfg, "rows": rows, "fits": fits, "wall_s": sum(x["train_s"] for x in rows),
+           "environment": rf.read_json("environment.json")}
+    write_run(rf, res, _figure, summary_markdown)
     return res
+
+
+def run_width_sweep(quick: bool = True, out: str | Path = "runs", **kw) -> dict:
+    """Run the sweep (:func:`empirical.sweep.run` with the local executor unless ``kw`` says otherwise).
+
+    Returns:
+        {"config", "rows": [per (param, loss, width) dict], "fits": {f"{param}/{loss}/{quantity}":
+        :func:`decay_fit` result}, "wall_s" (sum of the cells' training times), "environment", "dir"}.
+    """
+    from empirical.sweep import run
+
+    return run("width-sweep", {"quick": quick, "seeds": kw.pop("seeds", None)}, out, **kw)
 
 
 def decay_fit(widths: list[int], values: list[list[float]], tail_from: int = 256) -> dict:
@@ -168,14 +191,14 @@ def _figure(res: dict, root: Path) -> None:
         ax.set_ylabel(lab + " (median, 16–84 %)")
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(root / "width_sweep.png", dpi=110)
+    save_figure(fig, root / "width_sweep.png")
     plt.close(fig)
 
 
 def summary_markdown(res: dict) -> str:
     """Markdown tables: gap and kernel change per parameterization, loss, width; power-law fits."""
     S = res["config"]["seeds"]
-    lines = ["### Width sweep (issue 6 §1)", "",
+    lines = ["### Width sweep (beyond the NTK regime: Eq. 9, Eq. 18 vs trained networks)", "",
              f"n = {DATA['n']}, d = {DATA['d']}, a = {DATA['a']}, b = {DATA['b']}, λ = {LAM}, GELU, "
              f"{S} seeds (mean ± sd over seeds), wall {res['wall_s']:.1f} s", "",
              "| param | loss | width | gap ‖z*−z‖/‖z*‖ | ‖Θ_T−Θ₀‖/‖Θ₀‖ | max max\\|∇\\| | train s |",
@@ -196,3 +219,6 @@ def summary_markdown(res: dict) -> str:
             loc = "; ".join(f"{a}→{b}: {m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for a, b, m, lo, hi in ft["local"])
             lines.append(f"| {name} | {f(ft['all'])} | {f(ft['tail'])} | {loc} |")
     return "\n".join(lines) + "\n"
+
+
+PROTOCOL = Protocol(plan, run_cell, assemble, summary_markdown)

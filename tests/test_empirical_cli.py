@@ -54,15 +54,14 @@ def test_train_no_batch_configs_same_metrics(tmp_path, capsys):
         assert runs["grouped"][c]["margin_p10"] == pytest.approx(runs["separate"][c]["margin_p10"], abs=2e-5)
 
 
-def test_train_starvation_block_dispatch(tmp_path, monkeypatch, capsys):
-    # The block design is a separate experiment; the CLI must route to it with --quick and --out.
+def test_every_experiment_is_registered_with_a_protocol():
     pytest.importorskip("torch")
-    import empirical.starvation as st
-    from theory.cli import main
+    from empirical import registry
 
-    calls = []
-    monkeypatch.setattr(st, "run_starvation_block", lambda quick, out: calls.append((quick, out)) or {"x": 1})
-    monkeypatch.setattr(st, "block_summary_markdown", lambda res: "BLOCK-TABLE")
-    assert main(["train", "starvation-block", "--quick", "--out", str(tmp_path)]) == 0
-    assert calls == [(True, str(tmp_path))]
-    assert "BLOCK-TABLE" in capsys.readouterr().out
+    ours = ["moons", "width-sweep", "starvation", "starvation-block", "colored-digits"]
+    assert registry.names()[:5] == ours
+    for name in ours:
+        proto = registry.get(name).load()
+        assert callable(proto.plan) and callable(proto.run_cell) and callable(proto.assemble)
+        plan = proto.plan({"quick": True})
+        assert plan.cells and plan.folder

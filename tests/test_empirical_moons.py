@@ -1,9 +1,9 @@
-"""Two-moons construction (empirical.moons): hand-computed points and the margin Δ."""
+"""Two-moons construction (empirical.data.moons): hand-computed points and the margin Δ."""
 
 import numpy as np
 import pytest
 
-from empirical.moons import data_frame, make_moons, rotation_matrix, two_moons
+from empirical.data.moons import data_frame, make_moons, rotation_matrix, two_moons
 
 
 def test_make_moons_counts_and_noise_free_geometry():
@@ -53,8 +53,8 @@ def test_bad_input_names_parameter():
 
 def test_batched_configurations_write_the_same_run_folders(tmp_path):
     # `gsv train moons` trains the configurations sharing an architecture as one program
-    # (empirical.experiment.run_group); each folder must hold what a run of that
-    # configuration alone gives. Independent route: run_moons with batch_configs=False.
+    # (one sweep cell); each folder must hold what a run of that configuration alone
+    # gives. Independent route: run_moons with batch_configs=False (one cell each).
     torch = pytest.importorskip("torch")
     import json
 
@@ -66,7 +66,7 @@ def test_batched_configurations_write_the_same_run_folders(tmp_path):
         kw = dict(quick=True, configs=["sd", "adam_lr3e-3"], seeds=2, iterations=25, progress=False)
         grp = run_moons(tmp_path / "g", batch_configs=True, **kw)
         alone = run_moons(tmp_path / "a", batch_configs=False, **kw)
-        again = run_moons(tmp_path / "g", batch_configs=False, **kw)   # resumes the group's checkpoints
+        again = run_moons(tmp_path / "g", batch_configs=True, **kw)   # every cell done: nothing retrained
     finally:
         torch.set_num_threads(saved)
     for name in kw["configs"]:
@@ -80,4 +80,5 @@ def test_batched_configurations_write_the_same_run_folders(tmp_path):
             assert again[name]["per_seed"][key] == grp[name]["per_seed"][key], (name, key)   # same state
         m = json.loads((tmp_path / "g" / "moons" / name / "metrics.json").read_text())
         assert m["iterations"] == 25 and len(m["per_seed"]["margin_p10"]) == 2
-    assert not (tmp_path / "g" / "moons" / "_batched").exists()   # group checkpoint removed when done
+    assert not any((tmp_path / "g" / "moons" / "ckpt").glob("*"))   # checkpoints removed when a cell is done
+    assert (tmp_path / "g" / "moons" / "COMPLETE").exists()

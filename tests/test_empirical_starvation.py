@@ -1,4 +1,4 @@
-"""Unit tests of the issue-6 §2 machinery: SD Gauss–Newton, feature identification, slope fits.
+"""Unit tests of the controlled-starvation machinery: SD Gauss–Newton, feature identification, slope fits.
 
 Expected values come from independent routes: SciPy's bracketing root finder (vs the SD
 margin's Newton), an autograd Jacobian and a dense least-norm solve (vs the Gauss–Newton

@@ -1,4 +1,4 @@
-"""Unit tests of empirical.features / width_sweep / starvation (issue 6 §1–§2).
+"""Unit tests of empirical.features / width_sweep / starvation (Eq. 9, Eq. 18, Thm. 2 beyond the NTK regime).
 
 Expected values come from independent routes: torch autograd Jacobians (vs the analytic,
 chunked eNTK), L-BFGS on the explicitly linearized model in θ-space and a function-space

@@ -7,9 +7,9 @@ Subcommands:
     gsv probe [--grid N] [--out DIR] [--json]  where the perturbation theory breaks down
     gsv report [--out DIR]                write the derivation reports (symbolic verdicts only)
     gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
-    gsv train moons [--seeds N] [--iterations N] [--device D] [--out DIR] [--quick]  (needs torch)
-    gsv train width-sweep | starvation | starvation-block [--quick] [--out DIR]  (issue 6 §1–2)
-    gsv train colored-digits [--quick] [--mnist-dir DIR] [--seeds N] [--configs ROW..]  (§4.3, issue 6 §3)
+    gsv train EXPERIMENT [--quick] [--device D] [--seeds N] [--threads N] [--executor local|dask|slurm]
+        EXPERIMENT: moons (§2, App. B.2), width-sweep, starvation, starvation-block (Thm. 2 beyond
+        the NTK regime), colored-digits (§4.3); options per experiment: gsv train -h (needs torch)
 
 Bad input exits with status 2 and a one-line message naming the parameter.
 """
@@ -176,55 +176,6 @@ def _cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
-    """``gsv train EXPERIMENT``: two moons (§2 / App. B.2), width sweep, starvation, colored digits (issue 6)."""
-    from pathlib import Path
-
-    if args.mnist_dir is not None and args.experiment != "colored-digits":
-        raise ValueError(f"--mnist-dir is only used by colored-digits; got experiment {args.experiment!r}")
-    try:  # torch is imported here, never at CLI import
-        if args.experiment == "moons":
-            from empirical.experiment import run_moons
-        elif args.experiment == "width-sweep":
-            from empirical.width_sweep import run_width_sweep as run
-            from empirical.width_sweep import summary_markdown
-        elif args.experiment == "colored-digits":
-            from empirical.colored_digits import run as run_colored_digits
-            from empirical.colored_digits import summary_markdown
-        elif args.experiment == "starvation-block":
-            from empirical.starvation import block_summary_markdown as summary_markdown
-            from empirical.starvation import run_starvation_block as run
-        else:
-            from empirical.starvation import run_starvation as run
-            from empirical.starvation import summary_markdown
-    except ImportError as exc:
-        print(f"gsv: error: gsv train needs torch (pip install -e '.[empirical]'): {exc}", file=sys.stderr)
-        return 2
-    if args.experiment == "colored-digits":
-        # --seeds = restarts, --iterations overrides every method's steps, --configs picks rows
-        res = run_colored_digits(args.quick, args.out, mnist_dir=args.mnist_dir, device=args.device,
-                                 restarts=args.seeds, methods=args.configs, steps=args.iterations,
-                                 threads=args.threads)
-        print(summary_markdown(res))
-        print(f"run folder: {res['dir']}/")
-        return 0
-    if args.experiment != "moons":
-        res = run(quick=args.quick, out=args.out)
-        print(summary_markdown(res))
-        print(f"run folder under {Path(args.out)}/")
-        return 0
-    if args.seeds is not None and args.seeds < 2:
-        raise ValueError(f"--seeds must be >= 2; got {args.seeds}")
-    if args.iterations is not None and args.iterations < 1:
-        raise ValueError(f"--iterations must be >= 1; got {args.iterations}")
-    results = run_moons(args.out, seeds=args.seeds, iterations=args.iterations, device=args.device,
-                        quick=args.quick, configs=args.configs, threads=args.threads,
-                        batch_configs=not args.no_batch_configs)
-    print(Path(args.out, "moons", "summary.md").read_text())
-    print(f"run folders: {Path(args.out, 'moons')}/<configuration>/ ({len(results)} configurations)")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gsv", description="Gradient Starvation theory verifier")
     p.add_argument("--version", action="version", version=f"gsv {__version__}")
@@ -258,26 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--out", default=None, help="folder for grids (.npz, .csv), figures (.png), summary")
     pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
     pp.set_defaults(func=_cmd_probe)
-    pt = sub.add_parser("train", help="train and measure networks (two moons; width sweep; starvation; needs torch)")
-    pt.add_argument("experiment", choices=["moons", "width-sweep", "starvation", "starvation-block", "colored-digits"],
-                    help="moons (§2, App. B.2); width-sweep, starvation and starvation-block (beyond the "
-                    "NTK regime; the block design sets Eq. 15's coupling δ); "
-                    "colored-digits (§4.3, Table 2, Fig. 3)")
-    pt.add_argument("--seeds", type=int, default=None, help="number of seeds (default 10; --quick 4)")
-    pt.add_argument("--iterations", type=int, default=None,
-                    help="base iterations (default 10000 as App. B.2; --quick 1000); 'longer' runs 10x")
-    pt.add_argument("--device", default=None, help="auto (CUDA, then MPS, then CPU), cpu, cuda[:k] or mps")
-    pt.add_argument("--out", default="runs", help="parent folder of the run folders (default runs/)")
-    pt.add_argument("--quick", action="store_true", help="small configuration used by the tests (see empirical.experiment)")
-    pt.add_argument("--configs", nargs="+", default=None, help="subset of configuration names")
-    pt.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
-    pt.add_argument("--no-batch-configs", action="store_true",
-                    help="moons: train each configuration separately instead of grouping those that share "
-                    "an architecture (same results; for timing comparisons)")
-    pt.add_argument("--mnist-dir", default=None, metavar="DIR",
-                    help="colored-digits: folder with the MNIST IDX files (train-images-idx3-ubyte[.gz], "
-                    "train-labels-idx1-ubyte[.gz]); default: scikit-learn's bundled 8x8 digits")
-    pt.set_defaults(func=_cmd_train)
+    from empirical.cli import add_parser as add_train_parser   # gsv train: empirical/cli.py (no torch import)
+
+    add_train_parser(sub)
     return p
 
 

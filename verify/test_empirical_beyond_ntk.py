@@ -1,4 +1,4 @@
-"""Beyond the NTK regime (issue 6 §1–§2), measured on the quick configurations.
+"""Beyond the NTK regime (Eq. 9, Eq. 18, Thm. 2 on trained networks), measured on the quick configurations.
 
 Runs ``run_width_sweep(quick=True)`` (widths 16–1024, 5 seeds, NTK and standard
 parameterization; 13 s wall alone on the 2-core CPU) and ``run_starvation(quick=True)``
@@ -8,7 +8,7 @@ modules for data, model and training — and asserts only what this measurement 
 margins are the seed spread: "decreases" means the upper end of the 95 % Student-t interval
 over seeds is below 0.
 
-§1 width sweep (centred GELU MLP, CE + λ/2‖θ−θ₀‖² = Eq. 5 centred, λ = 0.1):
+Width sweep (centred GELU MLP, CE + λ/2‖θ−θ₀‖² = Eq. 5 centred, λ = 0.1):
 * NTK parameterization: the gap ‖z*_engine(Eq. 9) − z_trained‖/‖z*‖ and the relative kernel
   change decrease at every width step 16 → 1024; the gap is below 5 % at 1024 (measured
   ≈ 0.34 → 0.009), and it decays faster than width^(−1/2): the per-seed log-log exponent's
@@ -20,7 +20,7 @@ over seeds is below 0.
   small width — SD's optimum is per-example in ŷ (m ≥ n), so this holds for a reason other
   than laziness.
 
-§2 controlled starvation (slopes vs a², 10 seeds):
+Controlled starvation (slopes vs a², 10 seeds):
 * CE + weight decay, NTK and SP, widths 32 and 256: the behavioural reliance on feature 2
   (logit margin on test data with feature 1 removed, raw and relative to a = 0.5)
   decreases as feature 1 strengthens — Definition 2 / Thm. 2's sign, outside the NTK
@@ -41,7 +41,7 @@ over seeds is below 0.
   (δ of Eq. 15 is not small; identification overlaps ≈ 0.5). Under converged SD, z2 equals
   the engine's Eq. 18 value exactly (per seed, to 1e-8).
 
-§2, block design (``run_starvation_block(quick=True)``: NTK parameterization, width 1024,
+Block design (``run_starvation_block(quick=True)``: NTK parameterization, width 1024,
 δ ∈ {−0.3, 0, +0.3}, a ∈ {1.5, 2, 2.5, 3}, b = 0.5, 10 seeds; ≈ 22 s of CPU alone, 50 s wall
 with the cores shared) — the sharp eNTK-basis test of Thm. 2 with the coupling δ of Eq. 15
 controlled by the data (feature 1 on one block of examples, feature 2 on the other, leakage δ;
@@ -69,7 +69,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-EXPECTED: dict = {}   # no printed claims of the theory: this module measures §1–§2 of issue 6
+EXPECTED: dict = {}   # no printed claims of the theory: this module measures trained networks against Eq. 9 / Eq. 18 / Thm. 2
 
 
 @pytest.fixture(scope="module")

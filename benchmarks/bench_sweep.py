@@ -1,0 +1,103 @@
+"""Benchmark: a quick sweep serially vs on a 2-worker Dask LocalCluster, and each executor's per-cell overhead.
+
+Usage:
+    python benchmarks/bench_sweep.py [--experiment width-sweep] [--workers 2] [--noop-cells 20]
+                                     [--no-slurm]
+
+Prints, in one run:
+
+1. The wall time of ``gsv train EXPERIMENT --quick`` (default width-sweep: 16 cells) with the
+   local executor (serial, in this process, 1 torch thread) and with ``--executor dask
+   --workers 2`` (cluster start-up included, and separately), and their ratio; each into a
+   fresh run folder, so every cell is computed. The cells' metrics are compared: they must be
+   bitwise equal (timing fields aside).
+2. Per-cell overhead of each executor: a sweep of ``--noop-cells`` cells that do nothing
+   (:data:`empirical.sweep.NOOP`): wall time per cell for local, Dask (2 workers; cluster
+   start-up reported separately) and submitit's local executor (one process per cell, as
+   on SLURM minus the queue).
+
+The load average before and after is printed: the machine may be shared. Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from empirical import registry
+from empirical.sweep import run, without_timing
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    r = fn()
+    return time.perf_counter() - t0, r
+
+
+def _cells(root: Path) -> dict:
+    return {p.stem: without_timing(json.loads(p.read_text())) for p in sorted((root / "cells").glob("*.json"))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--experiment", default="width-sweep", choices=registry.names())
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--noop-cells", type=int, default=20)
+    ap.add_argument("--no-slurm", action="store_true", help="skip submitit's local executor")
+    a = ap.parse_args()
+    if a.workers < 1 or a.noop_cells < 1:
+        raise ValueError("--workers and --noop-cells must be >= 1")
+    torch.set_num_threads(1)
+    load0 = os.getloadavg()
+    print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} ({os.cpu_count()} CPUs); "
+          f"torch {torch.__version__}", flush=True)
+    out: dict = {"experiment": a.experiment, "workers": a.workers, "cpu_count": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t_serial, res = _timed(lambda: run(a.experiment, {"quick": True}, tmp / "serial", device="cpu",
+                                           progress=False))
+        root_s = Path(res["dir"])
+        from dask.distributed import Client, LocalCluster
+
+        t_start, cl = _timed(lambda: LocalCluster(n_workers=a.workers, threads_per_worker=1, dashboard_address=None,
+                                                  silence_logs=40))
+        cl.close()
+        t_dask, res_d = _timed(lambda: run(a.experiment, {"quick": True}, tmp / "dask", device="cpu",
+                                           executor="dask", workers=a.workers, progress=False))
+        equal = _cells(root_s) == _cells(Path(res_d["dir"]))
+        n = len(list((root_s / "cells").glob("*.json")))
+        out["sweep"] = {"cells": n, "serial_s": t_serial, "dask_s": t_dask, "dask_cluster_start_s": t_start,
+                        "ratio_serial_over_dask": t_serial / t_dask, "bitwise_equal": equal}
+        print(f"\n{a.experiment} --quick ({n} cells): serial {t_serial:.1f} s; dask {a.workers} workers "
+              f"{t_dask:.1f} s (cluster start alone {t_start:.1f} s) -> ratio {t_serial / t_dask:.2f}x; "
+              f"cells bitwise equal: {equal}", flush=True)
+
+        registry._REGISTRY.setdefault("noop", registry.Experiment("noop", "empirical.sweep:NOOP", "no-op cells"))
+        opts = {"cells": a.noop_cells}
+        over = {}
+        over["local"], _ = _timed(lambda: run("noop", opts, tmp / "n_local", progress=False))
+        over["dask"], _ = _timed(lambda: run("noop", opts, tmp / "n_dask", executor="dask", workers=a.workers,
+                                             progress=False))
+        if not a.no_slurm:
+            over["submitit_local"], _ = _timed(lambda: run("noop", opts, tmp / "n_sub", executor="slurm",
+                                                           slurm={"cluster": "local", "time_min": 10},
+                                                           progress=False))
+        out["overhead_s_per_cell"] = {k: v / a.noop_cells for k, v in over.items()}
+        out["overhead_total_s"] = over
+        print(f"\nper-cell overhead ({a.noop_cells} no-op cells; dask includes its cluster start):")
+        for k, v in over.items():
+            print(f"  {k:15s} {1e3 * v / a.noop_cells:9.1f} ms per cell ({v:.2f} s in all)")
+    load1 = os.getloadavg()
+    print(f"\nload average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    out.update(load_before=load0, load_after=load1, torch=torch.__version__)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
