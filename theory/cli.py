@@ -59,6 +59,7 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *a, **k) -> None:
+        k.setdefault("allow_abbrev", False)  # "--versio" is a typo, not --version
         super().__init__(*a, **k)
         self._negative_number_matcher = re.compile(rf"^-(?:{_NUMBER}|inf|infinity|nan)$", re.I)
 
@@ -205,12 +206,18 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     from theory.engine.constructors import delta_of_eq15, u_eq15
     from theory.engine.fixed_points import NonConvergenceError, solve_fixed_points
     from theory.engine.sensitivities import dz_ds2
-    from theory.engine.validation import check_lam, check_s
+    from theory.engine.validation import check_lam, check_s, check_U
 
     s = check_s(np.asarray(args.s, dtype=float))
     n = s.shape[0]
     lam = float(check_lam(args.lam))
-    U = np.asarray(args.U, dtype=float) if args.U is not None else u_eq15(args.delta)
+    if args.U is not None:
+        try:  # orthogonality is the engine's check (one tolerance, one place)
+            U = check_U(np.asarray(args.U, dtype=float), n)
+        except ValueError as exc:
+            raise ValueError(f"--U: {exc}") from None
+    else:
+        U = u_eq15(args.delta)
     y = np.asarray(args.y, dtype=float) if args.dynamics == "b5" else None
     try:
         res = solve_fixed_points(s, U, lam, args.dynamics, y=y, gamma=args.gamma)

@@ -112,6 +112,17 @@ _CARRIED_MD = " *(carried over from an earlier run)*"
 _CARRIED_HTML = ' <span class="carried">(carried over from an earlier run)</span>'
 
 
+def _extra_fields(comp: Comparison) -> list[tuple[str, str]]:
+    """A derivation's error and what a prose claim cites (fields of newer Comparisons)."""
+    out = []
+    if getattr(comp, "error", ""):
+        out.append(("Derivation error (a bug in the verifier, not a verdict on the paper)", str(comp.error)))
+    cited = getattr(comp, "cited", None)
+    if cited:
+        out.append(("Citation", "; ".join(f"{k}: {v}" for k, v in dict(cited).items())))
+    return out
+
+
 def _erratum_parts(comp: Comparison) -> list[tuple[str | None, Any, Any, frozenset, frozenset]]:
     """(label, printed part, corrected part, and where each differs) for an erratum page."""
     pp, cp = _math_parts(comp.printed), _math_parts(comp.corrected)
@@ -380,6 +391,10 @@ def _render_claim_md(cid: str, claim: Claim | None, comp: Comparison | None,
         if comp.derived is not None:
             L += ["Derived (from the definitions):", ""] + _md_math_parts(comp.derived)
         L += [_md_check(comp.check), ""]
+        for label, text in _extra_fields(comp):
+            L += [f"**{md_escape(label)}:** {md_escape(text)}", ""]
+        if getattr(comp, "regime_check", None) is not None:
+            L += ["Inside the regime: " + _md_check(comp.regime_check), ""]
         if comp.verdict == Verdict.ERRATUM or comp.corrected is not None:
             L += ["## Erratum: printed and corrected forms", "",
                   "The printed form (as in the paper) above the corrected one; where they differ is in red.", ""]
@@ -460,6 +475,10 @@ def _render_claim_html(cid: str, claim: Claim | None, comp: Comparison | None,
         if comp.derived is not None:
             B += ["<p>Derived (from the definitions):</p>", _html_math_parts(comp.derived)]
         B.append(_html_check(comp.check))
+        for label, text in _extra_fields(comp):
+            B.append(f'<p class="{"warn" if label.startswith("Derivation error") else "meta"}"><b>{h(label)}:</b> {h(text)}</p>')
+        if getattr(comp, "regime_check", None) is not None:
+            B += ["<p>Inside the regime:</p>", _html_check(comp.regime_check)]
         if comp.verdict == Verdict.ERRATUM or comp.corrected is not None:
             B += ["<h2>Erratum: printed and corrected forms</h2>",
                   '<p class="muted">The printed form (as in the paper) above the corrected one; '
