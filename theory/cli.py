@@ -419,7 +419,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse, check every option, then run; bad input: one line, exit 2; Ctrl-C: exit 130."""
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a bad option (one line printed)
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
         if not getattr(args, "func", None):
             parser.print_help()
             return 2

@@ -1,18 +1,18 @@
-"""Typesetting SymPy objects: LaTeX for Markdown, presentation MathML for HTML.
+r"""Typesetting SymPy objects: LaTeX for Markdown, presentation MathML for HTML.
 
-SymPy prints a symbol named ``dz_2^*/d(s_1^2)``, ``\\dot{\\alpha}`` or
-``alpha_{0,1}^*`` letter by letter (``dz_{2 1}^{*/d(s 2)}``, a raw ``\\dot{\\alpha}``,
+SymPy prints a symbol named ``dz_2^*/d(s_1^2)``, ``\dot{\alpha}`` or
+``alpha_{0,1}^*`` letter by letter (``dz_{2 1}^{*/d(s 2)}``, a raw ``\dot{\alpha}``,
 literal braces), and an elementwise function as ``elementwiseapplyfunction(…)`` in
 MathML. The printers here read such names as the paper writes them: a quotient of
-two names is a derivative (a fraction), ``\\dot``/``\\hat``/``\\bar``/``\\tilde`` are
+two names is a derivative (a fraction), ``\dot``/``\hat``/``\bar``/``\tilde`` are
 accents, ``_{…}``/``^{…}`` are sub- and superscripts, Greek names become letters;
 an elementwise function prints as SymPy's LaTeX does, ``(d ↦ f(d))∘(X)``.
 
 Example:
-    >>> name_latex("dz_2^*/d(s_1^2)")
-    '\\frac{d z_{2}^{*}}{d\\left(s_{1}^{2}\\right)}'
-    >>> name_latex(r"\\hat{y}")
-    '\\hat{y}'
+    >>> print(name_latex("dz_2^*/d(s_1^2)"))
+    \frac{d z_{2}^{*}}{d\left(s_{1}^{2}\right)}
+    >>> print(name_latex(r"\hat{y}"), name_latex("alpha_{0,1}^*"))
+    \hat{y} \alpha_{0,1}^{*}
 """
 
 from __future__ import annotations
@@ -214,6 +214,9 @@ class _MathMLPrinter(MathMLPresentationPrinter):
             args.appendChild(self._print(a))
         return self._el("mrow", el, self._el("mo", text="("), args, self._el("mo", text=")"))
 
+    def _print_Idx(self, e):  # noqa: ANN001
+        return self._print(e.label)
+
     def _print_Order(self, e):  # noqa: ANN001
         return self._el("mrow", self._el("mi", text="O"), self._el("mo", text="("), self._print(e.expr),
                         self._el("mo", text=")"))
@@ -264,11 +267,11 @@ def _is_prose(obj: Any) -> bool:
 
 
 def to_latex(obj: Any, highlight: frozenset = frozenset()) -> str:
-    """LaTeX of a SymPy object (names as in the paper, see :func:`name_latex`); a string is LaTeX already.
+    r"""LaTeX of a SymPy object (names as in the paper, see :func:`name_latex`); a string is LaTeX already.
 
     Example:
-        >>> to_latex(sp.Symbol("alpha_{0,1}^*"))
-        '\\alpha_{0,1}^{*}'
+        >>> print(to_latex(sp.Symbol("alpha_{0,1}^*") / sp.Symbol("lambda")))
+        \frac{\alpha_{0,1}^{*}}{\lambda}
     """
     if isinstance(obj, str):
         return obj
@@ -289,10 +292,10 @@ def _fix_mathml_tokens(m: re.Match[str]) -> str:
 
 
 def to_mathml(obj: Any, display: str = "block", highlight: frozenset = frozenset()) -> str | None:
-    """Presentation MathML (``<math>`` element) of a SymPy object, or None if impossible.
+    r"""Presentation MathML (``<math>`` element) of a SymPy object, or None if impossible.
 
     Example:
-        >>> "<mover" in to_mathml(sp.Symbol(r"\\dot{\\alpha}"))
+        >>> "<mover" in to_mathml(sp.Symbol(r"\dot{\alpha}"))
         True
     """
     if isinstance(obj, str) or obj is None:

@@ -1,8 +1,8 @@
 """Escaping for Markdown and HTML, and Markdown → HTML through Python-Markdown.
 
 Example:
-    >>> md_escape("a|b *c*")
-    'a\\|b \\*c\\*'
+    >>> print(md_escape("a|b *c*"))
+    a\\|b \\*c\\*
     >>> markdown_to_html("A <b>tag</b> and [p](a.md)")
     '<p>A &lt;b&gt;tag&lt;/b&gt; and <a href="a.html">p</a></p>'
 """
