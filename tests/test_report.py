@@ -501,3 +501,15 @@ def test_report_folder_is_checked_before_any_work(tmp_path, data, monkeypatch):
         with pytest.raises(ValueError, match="writable"):
             report.write_reports(bad, table=data[1], claims=data[0])
     assert calls == []
+
+
+def test_pytest_verify_rejects_an_unwritable_report_folder_at_the_start(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "GSV_NO_CACHE": "1"}
+    r = subprocess.run([sys.executable, "-m", "pytest", "verify/test_claims_coverage.py", "-q", "-p", "no:cacheprovider",
+                        "--reports", "/proc/gsv-x/y"], capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert r.returncode == 4  # a usage error, before any test ran
+    assert "--reports must be a writable" in r.stderr + r.stdout and "passed" not in r.stdout

@@ -110,12 +110,12 @@ def _label(text: str) -> float:
     return v
 
 
-def _folder(option: str):
+def _folder(option: str, marker: str | None = None):
     def parse(text: str):
         from theory.outdir import check_output_folder
 
         try:
-            return check_output_folder(text, option)
+            return check_output_folder(text, option, marker)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(option + " ")) from None
     return parse
@@ -272,9 +272,11 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from theory.cache import verdict_table
     from theory.report import write_reports
 
-    result = write_reports(args.out, source="gsv report", progress=_progress)
+    table = verdict_table(_progress)
+    result = write_reports(args.out, table=table, source="gsv report", progress=_progress)
     print(f"report written to {result.path}/index.html (and index.md, verdicts.json)")
     print(result.summary())
     return 0
@@ -380,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     pf.set_defaults(func=_cmd_fixed_point, check=_check_fixed_point)
     pr = sub.add_parser("report", help="write the derivation reports (symbolic verdicts; keeps the "
                         "numeric evidence of an earlier pytest verify/ run in the same folder)")
-    pr.add_argument("--out", type=_folder("--out"), default="reports", help="report folder (default: reports/)")
+    pr.add_argument("--out", type=_folder("--out", ".gsv-report"), default="reports",
+                    help="report folder (default: reports/)")
     pr.set_defaults(func=_cmd_report)
     pp = sub.add_parser("probe", help="map where the first-order theory of §3.3 breaks down")
     pp.add_argument("--grid", type=_int_in(*GRID_RANGE, " (memory grows as grid²)"), default=200,
@@ -388,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--n-delta", type=_int_in(*N_DELTA_RANGE, " (coarser grids miss crossings)"), default=2000,
                     help=f"δ grid for the thresholds before bisection, {N_DELTA_RANGE[0]}..{N_DELTA_RANGE[1]} "
                     "(default 2000)")
-    pp.add_argument("--out", type=_folder("--out"), default=None,
+    pp.add_argument("--out", type=_folder("--out", "probe.json"), default=None,
                     help="folder for grids (.npz, .csv), figures (.png), summary")
     pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
     pp.set_defaults(func=_cmd_probe)

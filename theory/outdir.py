@@ -39,7 +39,7 @@ STALE_BUILD_S = 3600.0
 _TMP_INFIX = ".tmp-"
 
 
-def check_output_folder(path: str | os.PathLike[str], option: str) -> Path:
+def check_output_folder(path: str | os.PathLike[str], option: str, marker: str | None = None) -> Path:
     """Check that ``path`` can be created or written as a folder; return it resolved.
 
     Nothing is created: the nearest existing ancestor must be a writable directory,
@@ -49,6 +49,8 @@ def check_output_folder(path: str | os.PathLike[str], option: str) -> Path:
     Args:
         path: The folder the command will write.
         option: The option's name for the message, e.g. ``"--out"``.
+        marker: If given, the folder is replaced as a whole: an existing, non-empty
+            folder must hold this file (it was written by the same command).
 
     Raises:
         ValueError: One line naming ``option`` and what is wrong.
@@ -62,6 +64,9 @@ def check_output_folder(path: str | os.PathLike[str], option: str) -> Path:
         raise ValueError(f"{option} must be {valid}; got an empty path")
     if p.exists() and not p.is_dir():
         raise ValueError(f"{option} must be a folder ({valid}); {p} is a file")
+    if marker is not None and p.is_dir() and any(p.iterdir()) and not (p / marker).exists():
+        raise ValueError(f"{option} must be a new or empty folder, or one this command wrote ({marker}); "
+                         f"{p} holds other files, refusing to replace it")
     probe = p
     while not probe.exists():
         probe = probe.parent

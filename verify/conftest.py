@@ -81,6 +81,20 @@ class _WorkerRecords:
             node.config._gsv["deselected"] += int(payload.get("deselected", 0))
 
 
+# Modules in the order two xdist workers should start them (longest first, measured
+# with --durations on 2 cores): while one worker runs the long empirical fixture, the
+# other derives the verdict table (test_claims_coverage) that the symbolic modules
+# read from the cache afterwards, so no worker waits on the cache lock. Modules not
+# listed keep their order after these. Used with --dist loadfile --no-loadscope-reorder.
+_START_FIRST = ("test_empirical_colored_digits.py", "test_claims_coverage.py", "test_dual.py",
+                "test_empirical_moons.py", "test_empirical_beyond_ntk.py", "test_breakdown.py")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:  # noqa: ANN001
+    rank = {name: i for i, name in enumerate(_START_FIRST)}
+    items.sort(key=lambda it: rank.get(Path(str(it.fspath)).name, len(rank)))  # stable: order kept within
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report) -> None:  # noqa: ANN001
     # Runs in the process that writes the report (also for tests run by xdist workers).

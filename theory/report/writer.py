@@ -95,7 +95,7 @@ def check_report_folder(out: str | Path, option: str = "out") -> Path:
         ValueError: ``out`` is a file, not writable, or a folder that is not a report.
     """
     p = check_output_folder(out, option)
-    if p.exists() and not is_report_dir(p):
+    if p.is_dir() and not is_report_dir(p):
         raise ValueError(f"{option}: {p} exists and is not a report folder (no {MARKER}); refusing to replace it")
     return p
 
