@@ -6,7 +6,7 @@ width, the text of every ``<math>`` element and whether each image loaded. The t
 fails on raw LaTeX commands or SymPy names in the text, on literal braces in math,
 on horizontal overflow and on broken images.
 
-The verbatim print of a claim (``pre.latex-source``, shown on purpose as the paper's
+The verbatim print of a claim and LaTeX quoted in prose (``.latex-source``, shown on purpose as the paper's
 LaTeX source) is the one place LaTeX commands are expected; it is left out.
 
 Which report: ``$GSV_REPORT_DIR`` (CI points it at the report ``pytest verify/``
@@ -101,7 +101,7 @@ function check(url) {
     f.style.width = "%(width)dpx"; f.style.height = "900px"; f.style.border = "0";
     f.onload = () => {
       const d = f.contentDocument;
-      d.querySelectorAll("pre.latex-source").forEach(e => e.remove());
+      d.querySelectorAll(".latex-source").forEach(e => e.remove());
       const w = d.documentElement.scrollWidth, vw = d.documentElement.clientWidth;
       const maths = Array.from(d.querySelectorAll("math")).map(m => m.textContent);
       const imgs = Array.from(d.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);

@@ -48,6 +48,18 @@ _SYM_RE = re.compile(r"^(?:\\?(?P<acc>dot|hat|bar|tilde|ddot)\{(?P<inner>\\?[A-Z
                      rf"(?P<primes>'*)(?P<scripts>(?:[_^]{_SCRIPT}+)*)$")
 
 
+_PAREN_PRIME = re.compile(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)('*)(?:\(([^()]+)\))?")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _parse_name(name: str) -> tuple | None:
     """A name as a small tree: ("frac", a, b), ("d", x), ("paren", x), ("sym", acc, base, subs, sups)."""
     depth, cut = 0, None
@@ -59,6 +71,18 @@ def _parse_name(name: str) -> tuple | None:
     if cut is not None:
         a, b = _parse_name(name[:cut]), _parse_name(name[cut + 1:])
         return ("frac", a, b) if a and b else None
+    m = _PAREN_PRIME.fullmatch(name) if name.startswith("(") else None  # "(e^{W})'(x)": a derivative, applied
+    if m and _balanced(m.group(1)) and m.group(2) + (m.group(3) or ""):
+        node = _parse_name(m.group(1))
+        if node is None:
+            return None
+        node = ("paren", node)
+        if m.group(2):
+            node = ("prime", node, len(m.group(2)))
+        if m.group(3):
+            arg = _parse_name(m.group(3))
+            node = ("apply", node, arg) if arg else None
+        return node
     m = re.fullmatch(r"d\((.+)\)", name)
     if m:
         inner = _parse_name(m.group(1))
@@ -96,6 +120,10 @@ def _tree_latex(t: tuple) -> str:
         return "d" + ("" if t[1][0] == "paren" else " ") + _tree_latex(t[1])
     if kind == "paren":
         return rf"\left({_tree_latex(t[1])}\right)"
+    if kind == "prime":
+        return _tree_latex(t[1]) + "'" * t[2]
+    if kind == "apply":
+        return _tree_latex(t[1]) + rf"\left({_tree_latex(t[2])}\right)"
     _, acc, base, subs, sups = t
     b = "\\" + base if base in _GREEK else (base if len(base) == 1 else rf"\mathrm{{{base}}}")
     if acc:
@@ -176,6 +204,11 @@ class _MathMLPrinter(MathMLPresentationPrinter):
             return self._el("mrow", self._el("mi", text="d", mathvariant="normal"), self._tree(t[1]))
         if kind == "paren":
             return self._el("mrow", self._el("mo", text="("), self._tree(t[1]), self._el("mo", text=")"))
+        if kind == "prime":
+            return self._el("msup", self._tree(t[1]), self._el("mo", text="\u2032" * t[2]))
+        if kind == "apply":
+            return self._el("mrow", self._tree(t[1]), self._el("mo", text="("), self._tree(t[2]),
+                            self._el("mo", text=")"))
         _, acc, base, subs, sups = t
         b = self._el("mi", text=_GREEK.get(base, base))
         if acc:
@@ -204,15 +237,30 @@ class _MathMLPrinter(MathMLPresentationPrinter):
 
     def _print_Function(self, e):  # noqa: ANN001
         # An undefined function named like z_i^* prints its name as a symbol would.
-        el = self._named(type(e).__name__) if isinstance(e, sp.core.function.AppliedUndef) else None
-        if el is None:
+        # (SymPy's MathML lower-cases undefined function names: L(ω) would print as l(ω).)
+        if not isinstance(e, sp.core.function.AppliedUndef):
             return super()._print_Function(e)
+        name = type(e).__name__
+        el = self._named(name)
+        if el is None:
+            el = self._print(sp.Symbol(name))
         args = self._el("mrow")
         for i, a in enumerate(e.args):
             if i:
                 args.appendChild(self._el("mo", text=","))
             args.appendChild(self._print(a))
         return self._el("mrow", el, self._el("mo", text="("), args, self._el("mo", text=")"))
+
+    def _print_Subs(self, e):  # noqa: ANN001
+        # f(x)|_{x = a}, as SymPy's LaTeX prints it
+        pts = self._el("mrow")
+        for i, (v, p) in enumerate(zip(e.variables, e.point, strict=True)):
+            if i:
+                pts.appendChild(self._el("mo", text=","))
+            pts.appendChild(self._print(v))
+            pts.appendChild(self._el("mo", text="="))
+            pts.appendChild(self._print(p))
+        return self._el("msub", self._el("mrow", self._print(e.expr), self._el("mo", text="|", stretchy="true")), pts)
 
     def _print_Idx(self, e):  # noqa: ANN001
         return self._print(e.label)
@@ -300,6 +348,8 @@ def to_mathml(obj: Any, display: str = "block", highlight: frozenset = frozenset
     """
     if isinstance(obj, str) or obj is None:
         return None
+    if isinstance(obj, (list, tuple)):  # a plain list of values prints as a tuple
+        obj = sp.Tuple(*obj)
     try:
         expr = sp.sympify(obj) if not isinstance(obj, sp.Basic) else obj
         printer = _MathMLPrinter(highlight)

@@ -31,7 +31,7 @@ from theory.report.mathrender import (
     _md_math_parts,
 )
 from theory.report.records import NOT_DERIVED, _routes, _verdict_of, counts, worst_errors
-from theory.report.text import h, markdown_to_html, md_code, md_escape, md_fence
+from theory.report.text import h, hp, markdown_to_html, md_code, md_escape, md_fence
 
 # --------------------------------------------------------------------------- checks
 
@@ -101,7 +101,7 @@ def _html_check(chk: Check | None) -> str:
     out = f'<div class="check {cls}"><span class="check-label">{h(check_label(chk))}</span>'
     if chk is not None:
         if chk.detail:
-            out += f" — {h(chk.detail)}"
+            out += f" — {hp(chk.detail)}"
         errs = _check_errors(chk)
         if errs:
             out += f' <span class="errs">({h(errs)})</span>'
@@ -328,8 +328,8 @@ dl.verdicts { display: grid; grid-template-columns: max-content minmax(0, 1fr); 
 dl.verdicts dd { margin: 0; }
 .contents { padding: .4rem .7rem; border-radius: 6px; }
 .contents.full { background: #dafbe1; } .contents.partial { background: #fff1c2; }
-table.index td { overflow-wrap: anywhere; }
-td, th { overflow-wrap: anywhere; }
+td, th { overflow-wrap: break-word; }
+table.index td:first-child, table.index td:last-child, table.index th:last-child { white-space: nowrap; }
 .carried { color: var(--muted); font-style: italic; }
 """
 
@@ -455,16 +455,16 @@ def _render_claim_html(cid: str, claim: Claim | None, comp: Comparison | None,
     B.append(f"<p>Worst error seen: <b>{h(_fmt_worst(ab, rel, _is_proof(comp)))}</b></p>")
 
     if claim is not None:
-        B += ["<h2>As printed</h2>", f"<p>{h(claim.statement)}</p>"]
+        B += ["<h2>As printed</h2>", f"<p>{hp(claim.statement)}</p>"]
         if claim.latex:
             B += ["<p>Verbatim from the paper (OCR text included):</p>",
                   f'<pre class="latex latex-source">{h(claim.latex)}</pre>']
         if claim.printed is not None:
             B += ["<p>Transcribed form (SymPy, exactly as printed):</p>", _html_math_parts(claim.printed)]
         if claim.transcription_note:
-            B.append(f'<p class="note"><b>Transcription note.</b> {h(claim.transcription_note)}</p>')
+            B.append(f'<p class="note"><b>Transcription note.</b> {hp(claim.transcription_note)}</p>')
         if claim.assumptions:
-            B.append("<p>Assumptions:</p><ul>" + "".join(f"<li>{h(a)}</li>" for a in claim.assumptions) + "</ul>")
+            B.append("<p>Assumptions:</p><ul>" + "".join(f"<li>{hp(a)}</li>" for a in claim.assumptions) + "</ul>")
 
     if comp is None:
         B += ["<h2>Comparison</h2>", '<p class="muted">No derivation compares this claim yet.</p>']
@@ -500,18 +500,18 @@ def _render_claim_html(cid: str, claim: Claim | None, comp: Comparison | None,
         if comp.counterexample:
             B.append(_html_counterexample(comp.counterexample))
         if comp.verdict == Verdict.REGIME or comp.regime:
-            B += ["<h2>Regime</h2>", f"<p>{h(comp.regime or '(not stated)')}</p>"]
+            B += ["<h2>Regime</h2>", f"<p>{hp(comp.regime or '(not stated)')}</p>"]
         d = comp.derivation
         if d is not None:
             B.append(f"<h2>Derivation: {h(d.title)}</h2>")
             if d.note:
-                B.append(f"<p>{h(d.note)}</p>")
+                B.append(f"<p>{hp(d.note)}</p>")
             for i, st in enumerate(d.steps, 1):
                 B.append(f'<div class="step"><div class="step-head">Step {i}. '
-                         f'<span style="font-weight:400">{h(st.justification)}</span></div>'
+                         f'<span style="font-weight:400">{hp(st.justification)}</span></div>'
                          f"{_html_math(st.expr)}{_html_check(st.check)}</div>")
         if comp.notes:
-            B += ["<h2>Notes</h2>", f"<p>{h(comp.notes)}</p>"]
+            B += ["<h2>Notes</h2>", f"<p>{hp(comp.notes)}</p>"]
 
     if evs:
         B += ["<h2>Numeric evidence recorded by the test suite</h2>",
@@ -622,7 +622,7 @@ def _render_index_html(records, claims, stems, pages, orphans, manifest=None) ->
         worst = _fmt_worst(_num(r["max_abs_error"]), _num(r["max_rel_error"]), r["check"] == "exact")
         link = f"claims/{stems[r['id']]}.html"
         B.append(f'<tr><td><a href="{h(link)}"><code>{h(r["id"])}</code></a></td>'
-                 f"<td>{h(r['equation'] or '')}</td><td class=\"statement\">{h(stmt)}</td>"
+                 f"<td>{h(r['equation'] or '')}</td><td class=\"statement\">{hp(stmt)}</td>"
                  f"<td>{_badge(r['verdict'])}</td><td>{h('; '.join(r['routes']) or '—')}</td>"
                  f'<td class="worst">{h(worst)}</td><td><a href="{h(link)}">page</a></td></tr>')
     B.append("</tbody></table>")

@@ -63,6 +63,23 @@ def h(text: Any) -> str:
 
 
 
+_TEX_IN_PROSE = re.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})*")
+
+
+def hp(text: Any) -> str:
+    r"""Escape prose for HTML; a LaTeX command quoted in it is shown as source code.
+
+    Example:
+        >>> hp(r"printed with \operatorname{diag} & co")
+        'printed with <code class="latex-source">\\operatorname{diag}</code> &amp; co'
+    """
+    out, pos, s = [], 0, str(text)
+    for m in _TEX_IN_PROSE.finditer(s):
+        out += [h(s[pos:m.start()]), f'<code class="latex-source">{h(m.group(0))}</code>']
+        pos = m.end()
+    return "".join(out) + h(s[pos:])
+
+
 def safe_stem(cid: str) -> str:
     """A file stem for a claim id (ids are identifiers; others are made safe, stably)."""
     if re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", cid) and ".." not in cid:
