@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -48,7 +49,22 @@ def _source_files(root: Path = _THEORY) -> list[Path]:
 
 
 def code_hash(root: Path = _THEORY) -> str:
-    """SHA-256 over the files under ``root`` (paths and bytes) and the library versions."""
+    """SHA-256 over the files under ``root`` (paths and bytes) and the library versions.
+
+    The hash of ``theory/`` itself is taken once per process: the code a process runs
+    is the code it imported, even if the files change on disk meanwhile.
+    """
+    if root == _THEORY:
+        return _own_hash()
+    return _hash(root)
+
+
+@functools.lru_cache(maxsize=1)
+def _own_hash() -> str:
+    return _hash(_THEORY)
+
+
+def _hash(root: Path) -> str:
     hsh = hashlib.sha256(f"gsv-verdicts-{_FORMAT}\0{sys.version}\0".encode())
     for mod in _MODULES_VERSIONED:
         try:

@@ -31,6 +31,8 @@ from theory.report.text import h, md_escape
 # Expressions whose LaTeX is longer than this are not typeset: a page of ten
 # thousand symbols helps no reader and stalls the browser.
 MAX_MATH_CHARS = 20_000
+# The same limit for MathML, which spells each token as an element (about 10x LaTeX).
+MAX_MATHML_CHARS = 10 * MAX_MATH_CHARS
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η",
@@ -387,14 +389,17 @@ def _html_math(obj: Any, display: str = "block", highlight: frozenset = frozense
         return f'<p class="warn">Warning: {h(_FALSE_NOTE)}</p>' if display == "block" else h("False")
     if _is_prose(obj):
         return f'<p class="prose-part">{h(obj)}</p>' if display == "block" else h(obj)
-    tex = to_latex(obj)
-    if len(tex) > MAX_MATH_CHARS:
-        return f'<p class="muted">(expression of {len(tex)} LaTeX characters; too large to typeset)</p>'
+    # MathML first: its size decides (LaTeX would cost as much again, only to be measured).
     mml = to_mathml(obj, display, highlight)
     if mml is not None:
+        if len(mml) > MAX_MATHML_CHARS:
+            return f'<p class="muted">(expression of {len(mml)} MathML characters; too large to typeset)</p>'
         cls = "math-block" if display == "block" else "math-inline"
         return f'<div class="{cls}">{mml}</div>' if display == "block" else f'<span class="{cls}">{mml}</span>'
     # LaTeX strings (and objects SymPy cannot print as MathML) are shown as source.
+    tex = to_latex(obj)
+    if len(tex) > MAX_MATH_CHARS:
+        return f'<p class="muted">(expression of {len(tex)} LaTeX characters; too large to typeset)</p>'
     return f'<pre class="latex" title="LaTeX source">{h(tex)}</pre>'
 
 
