@@ -41,7 +41,11 @@ _GREEK = {
     "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ",
     "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
-_ACCENTS = {"dot": "\u02d9", "hat": "^", "bar": "\u00af", "tilde": "~", "ddot": "\u00a8"}
+# Accent characters as MathML Core renders them legibly at text size (Chromium): the
+# modifier letters for hat and tilde; dots set as a plain over-script (as an accent
+# the dot sits on the letter and vanishes at 15 px).
+_ACCENTS = {"dot": "\u02d9", "hat": "\u02c6", "bar": "\u00af", "tilde": "\u02dc", "ddot": "\u00a8"}
+_ACCENT_ATTR = {"dot": "false", "ddot": "false"}
 # A name needs reading (not SymPy's letter-by-letter default) if it has LaTeX
 # markup, braces, a quotient or parentheses.
 _NEEDS_READING = re.compile(r"[\\{}/()'^]")
@@ -214,7 +218,7 @@ class _MathMLPrinter(MathMLPresentationPrinter):
         _, acc, base, subs, sups = t
         b = self._el("mi", text=_GREEK.get(base, base))
         if acc:
-            b = self._el("mover", b, self._el("mo", text=_ACCENTS[acc]), accent="true")
+            b = self._el("mover", b, self._el("mo", text=_ACCENTS[acc]), accent=_ACCENT_ATTR.get(acc, "true"))
         if subs and sups:
             return self._el("msubsup", b, self._script(subs), self._script(sups))
         if subs:

@@ -329,6 +329,8 @@ dl.verdicts dd { margin: 0; }
 .contents { padding: .4rem .7rem; border-radius: 6px; }
 .contents.full { background: #dafbe1; } .contents.partial { background: #fff1c2; }
 td, th { overflow-wrap: break-word; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+.table-wrap td, .table-wrap th { overflow-wrap: anywhere; }
 table.index td:first-child, table.index td:last-child, table.index th:last-child { white-space: nowrap; }
 .carried { color: var(--muted); font-style: italic; }
 """

@@ -107,6 +107,14 @@ class _Links(Treeprocessor):
                 el.set("href", _safe_url(el.get("href")))
             elif el.tag == "img" and el.get("src") is not None:
                 el.set("src", _safe_url(el.get("src")))
+        # Wide tables (many columns) scroll inside their own box, never the page.
+        for parent in list(root.iter()):
+            for i, child in enumerate(list(parent)):
+                if child.tag == "table":
+                    wrap = child.makeelement("div", {"class": "table-wrap"})
+                    parent.remove(child)
+                    wrap.append(child)
+                    parent.insert(i, wrap)
         # A paragraph holding one image is a figure; its alt text is the caption.
         for el in root.iter("p"):
             kids = list(el)
