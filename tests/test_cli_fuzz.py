@@ -167,7 +167,9 @@ def test_good_input_exits_0(args):
 def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path):
     out = tmp_path / "probe-out"
     p = subprocess.Popen([sys.executable, "-m", "theory.cli", "probe", "--grid", "400", "--out", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT,
+                         # a background job inherits an ignored SIGINT; a terminal's Ctrl-C is not ignored
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Wait until the command is at work (its first progress line), then press Ctrl-C.
     first = p.stderr.readline()
     assert "probe:" in first, first

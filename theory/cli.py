@@ -79,34 +79,41 @@ def _int_in(lo: int, hi: int, why: str = ""):
     return parse
 
 
-def _finite(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite real number; got {text!r}") from None
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"must be a finite real number; got {text!r}")
-    return v
+def _real(name: str, valid: str = "(-inf, inf)"):
+    """A finite float; messages as the engine's (``theory.engine.validation``)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a real number, valid range {valid}; got {text!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"{name} must be finite, valid range {valid}; got {text!r}")
+        return v
+    return parse
 
 
-def _positive(text: str) -> float:
-    v = _finite(text)
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 (valid range (0, inf)); got {text!r}")
-    return v
+def _positive(name: str):
+    real = _real(name, "(0, inf)")
+
+    def parse(text: str) -> float:
+        v = real(text)
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0 (valid range (0, inf)); got {text!r}")
+        return v
+    return parse
 
 
-def _open_unit(text: str) -> float:
-    v = _finite(text)
+def _delta(text: str) -> float:
+    v = _real("delta", "(-1, 1)")(text)
     if not -1 < v < 1:
-        raise argparse.ArgumentTypeError(f"must satisfy |delta| < 1 (valid range (-1, 1)); got {text!r}")
+        raise argparse.ArgumentTypeError(f"delta must satisfy |delta| < 1 (valid range (-1, 1)); got {text!r}")
     return v
 
 
 def _label(text: str) -> float:
-    v = _finite(text)
+    v = _real("y", "{-1, +1}")(text)
     if v not in (-1.0, 1.0):
-        raise argparse.ArgumentTypeError(f"must be a label in {{-1, +1}}; got {text!r}")
+        raise argparse.ArgumentTypeError(f"y must be labels in {{-1, +1}}; got {text!r}")
     return v
 
 
@@ -123,16 +130,17 @@ def _folder(option: str, marker: str | None = None):
 
 def _parse_U(text: str, n: int) -> list[list[float]]:
     """--U as a JSON n × n list of finite numbers (checked without NumPy)."""
-    want = f"a JSON {n} x {n} matrix of finite numbers (n = number of --s values), e.g. [[0.8,-0.6],[0.6,0.8]]"
+    want = (f"{n} x {n} to match s (n = {n} singular values): a JSON matrix of finite numbers, "
+            "e.g. [[0.8,-0.6],[0.6,0.8]]")
     try:
         U = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        raise ValueError(f"--U must be {want}; got {text[:60]!r}") from None
+        raise ValueError(f"--U: U must be {want}; got {text[:60]!r}") from None
     if (not isinstance(U, list) or len(U) != n
             or not all(isinstance(r, list) and len(r) == n for r in U)
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                        for r in U for v in r)):
-        raise ValueError(f"--U must be {want}; got {text[:60]!r}")
+        raise ValueError(f"--U: U must be {want}; got {text[:60]!r}")
     return U
 
 
@@ -369,14 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="First-order keys (Lemma 1, Eq. 65) are given for --dynamics eq10 only; "
         "the dz2*/ds1^2 ones need n = 2 and U of Eq. 15 (--delta, or an --U of that form).",
     )
-    pf.add_argument("--s", type=_positive, nargs="+", required=True, help="singular values s_1..s_n (> 0)")
-    pf.add_argument("--lam", type=_positive, required=True, help="lambda (> 0)")
-    pf.add_argument("--delta", type=_open_unit, default=None, help="coupling of Eq. 15 (|delta| < 1, n = 2)")
+    pf.add_argument("--s", type=_positive("s"), nargs="+", required=True, help="singular values s_1..s_n (> 0)")
+    pf.add_argument("--lam", type=_positive("lam"), required=True, help="lambda (> 0)")
+    pf.add_argument("--delta", type=_delta, default=None, help="coupling of Eq. 15 (|delta| < 1, n = 2)")
     pf.add_argument("--U", default=None, help="orthogonal n x n matrix as JSON, e.g. '[[0.8,-0.6],[0.6,0.8]]'")
     pf.add_argument("--dynamics", choices=["eq9", "eq10", "sd", "b5"], default="eq10",
                     help="eq9 (exact dual), eq10 (Taylor, default), sd (Eq. 18), b5 (App. B.5 variant)")
     pf.add_argument("--y", type=_label, nargs="+", default=None, help="labels in {-1,+1} (b5 only)")
-    pf.add_argument("--gamma", type=_finite, default=None,
+    pf.add_argument("--gamma", type=_real("gamma"), default=None,
                     help="target gamma of the App. B.5 loss (b5 only; default 0)")
     pf.add_argument("--json", action="store_true", help="print one JSON object")
     pf.set_defaults(func=_cmd_fixed_point, check=_check_fixed_point)
