@@ -80,8 +80,9 @@ def quantity_errors(s1: np.ndarray, s2: np.ndarray, lam: np.ndarray, delta: np.n
     }
 
 
-# Fewest δ grid points that can bracket a first crossing: with a spacing above 0.01 a
-# 10 % crossing can fall between two points and be reported as "never".
+# Fewest δ grid points for the thresholds: 0 or 1 points bracket nothing (every
+# threshold would read "never"); with a spacing above 0.01 a quantity that crosses the
+# level and comes back between two points (the sign of dz2*/ds1² can) is missed.
 MIN_N_DELTA = 100
 
 
