@@ -513,3 +513,18 @@ def test_pytest_verify_rejects_an_unwritable_report_folder_at_the_start(tmp_path
                         "--reports", "/proc/gsv-x/y"], capture_output=True, text=True, cwd=root, env=env, timeout=300)
     assert r.returncode == 4  # a usage error, before any test ran
     assert "--reports must be a writable" in r.stderr + r.stdout and "passed" not in r.stdout
+
+
+def test_markdown_and_html_pages_have_one_outline(tmp_path, data):
+    # One page model rendered twice: the same headings, in the same order, on both copies.
+    report.record_evidence("c_ok", route="engine vs printed", description="d", max_rel_error=1e-9,
+                           figure=_figure(), figure_name="f")
+    out = _write(tmp_path / "r", data)
+    for cid in data[0]:
+        md = (out / "claims" / f"{cid}.md").read_text()
+        html = (out / "claims" / f"{cid}.html").read_text()
+        md_heads = [re.sub(r"\\(.)", r"\1", t) for t in re.findall(r"^#{1,3} (.*)$", md, re.M)]
+        html_heads = [t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&#x27;", "'")
+                      .replace("&quot;", '"') for t in re.findall(r"<h[123]>(.*?)</h[123]>", html)]
+        assert md_heads == html_heads, cid
+        assert md.count("](../figures/") == html.count('<img src="../figures/')

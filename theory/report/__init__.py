@@ -19,8 +19,9 @@ numeric evidence of an earlier run. The report folder holds:
 The package: :mod:`~theory.report.registry` (records and the registry),
 :mod:`~theory.report.records` (``verdicts.json``), :mod:`~theory.report.mathrender`
 (LaTeX and MathML), :mod:`~theory.report.text` (escaping, Markdown → HTML),
-:mod:`~theory.report.pages` (the page renderers), :mod:`~theory.report.writer`
-(contents, merging, the atomic swap).
+:mod:`~theory.report.model` (a claim page as blocks, spelled in Markdown and HTML),
+:mod:`~theory.report.pages` (index, extra pages, shared pieces, CSS),
+:mod:`~theory.report.writer` (contents, merging, the atomic swap).
 
 Example:
     >>> from theory.report import check_label

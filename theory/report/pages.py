@@ -1,10 +1,11 @@
 """The report's pages, each rendered twice: Markdown (GitHub) and HTML (self-contained).
 
-A claim page, the index and the extra pages are built from the same data
-(claim, comparison, evidence records) by a Markdown and an HTML renderer that
-follow the same outline; math is typeset by :mod:`theory.report.mathrender`,
-extra pages' Markdown bodies are converted by Python-Markdown
-(:func:`theory.report.text.markdown_to_html`).
+A claim page is one page model (:mod:`theory.report.model`) spelled twice; the
+index is rendered from the verdict records; extra pages are written in Markdown by
+the suite and converted by Python-Markdown (:func:`theory.report.text.markdown_to_html`).
+Math is typeset by :mod:`theory.report.mathrender`. This module holds the pieces
+both spellings share: check labels, the counterexample table, the erratum parts,
+the CSS and the HTML document shell.
 
 Example:
     >>> check_label(None)
@@ -19,19 +20,11 @@ from typing import Any
 import sympy as sp
 
 from theory.claims import Claim
-from theory.derivation import COUNTEREXAMPLE_RTOL, Check, Comparison, Verdict
+from theory.derivation import COUNTEREXAMPLE_RTOL, Check, Comparison
 from theory.report.registry import Evidence, ExtraPage
-from theory.report.mathrender import (
-    differences,
-    _html_math,
-    _html_math_parts,
-    _math_parts,
-    _md_math_block,
-    _md_math_inline,
-    _md_math_parts,
-)
-from theory.report.records import NOT_DERIVED, _routes, _verdict_of, counts, worst_errors
-from theory.report.text import h, hp, markdown_to_html, md_code, md_escape, md_fence
+from theory.report.mathrender import _math_parts, differences
+from theory.report.records import NOT_DERIVED, counts
+from theory.report.text import h, hp, markdown_to_html, md_code, md_escape
 
 # --------------------------------------------------------------------------- checks
 
@@ -350,185 +343,22 @@ def _badge(verdict: str) -> str:
     return f'<span class="badge {_VERDICT_CLASS.get(verdict, "v-none")}">{h(verdict)}</span>'
 
 
-def _claim_heading(cid: str, claim: Claim | None) -> tuple[str, str]:
-    if claim is None:
-        return cid, f"{cid} (not in the claims list)"
-    return cid, f"{claim.equation}: {claim.title}"
-
-
 def _render_claim_md(cid: str, claim: Claim | None, comp: Comparison | None,
                      evs: list[Evidence], fig_names: list[str | None], fig_dir: str) -> str:
-    verdict = _verdict_of(comp)
-    _, heading = _claim_heading(cid, claim)
-    L = ["[← verdict table](../index.md)", "", f"# {md_escape(heading)}", ""]
-    meta = [f"claim {md_code(cid)}", f"**verdict: {md_escape(verdict)}**"]
-    if claim is not None:
-        meta += [md_escape(claim.section), f"kind: {md_escape(claim.kind)}"]
-        if claim.order:
-            meta.append(f"claimed order: {md_escape(claim.order)}")
-    L += [" · ".join(meta), ""]
-    routes = _routes(comp, evs)
-    if routes:
-        L += ["Routes compared: " + "; ".join(md_escape(r) for r in routes), ""]
-    ab, rel = worst_errors(comp, evs)
-    L += [f"Worst error seen: {md_escape(_fmt_worst(ab, rel, _is_proof(comp)))}", ""]
+    """A claim's page in Markdown: the page model (:mod:`theory.report.model`) spelled in Markdown."""
+    from theory.report.model import claim_page, to_markdown
 
-    if claim is not None:
-        L += ["## As printed", "", md_escape(claim.statement, block=True), ""]
-        if claim.latex:
-            L += ["Verbatim from the paper (OCR text included):", "", md_fence(claim.latex, "latex"), ""]
-        if claim.printed is not None:
-            L += ["Transcribed form (SymPy, exactly as printed):", ""] + _md_math_parts(claim.printed)
-        if claim.transcription_note:
-            L += [f"> **Transcription note.** {md_escape(claim.transcription_note)}", ""]
-        if claim.assumptions:
-            L += ["Assumptions:", ""] + [f"- {md_escape(a, block=True)}" for a in claim.assumptions] + [""]
-
-    if comp is None:
-        L += ["## Comparison", "", "*No derivation compares this claim yet.*", ""]
-    else:
-        L += ["## Comparison: printed vs derived", ""]
-        if comp.printed is not None:
-            L += ["Printed:", ""] + _md_math_parts(comp.printed)
-        if comp.derived is not None:
-            L += ["Derived (from the definitions):", ""] + _md_math_parts(comp.derived)
-        L += [_md_check(comp.check), ""]
-        for label, text in _extra_fields(comp):
-            L += [f"**{md_escape(label)}:** {md_escape(text)}", ""]
-        if getattr(comp, "regime_check", None) is not None:
-            L += ["Inside the regime: " + _md_check(comp.regime_check), ""]
-        if comp.verdict == Verdict.ERRATUM or comp.corrected is not None:
-            L += ["## Erratum: printed and corrected forms", "",
-                  "The printed form (as in the paper) above the corrected one; where they differ is in red.", ""]
-            for lab, a, b, ha, hb in _erratum_parts(comp):
-                if lab is not None:
-                    L += [f"*{md_escape(lab)}:*", ""]
-                L += ["**Printed:**", "", _md_math_block(a, ha) if a is not None else "—", "",
-                      "**Corrected:**", "", _md_math_block(b, hb) if b is not None else "—", ""]
-                if ha or hb:
-                    L += ["Where they differ: " + ", ".join(
-                        f"{_md_math_inline(x)} → {_md_math_inline(y)}" for x, y in _pairs(ha, hb)), ""]
-            L += ["", "Corrected vs derived: " + _md_check(comp.corrected_check), ""]
-        if comp.counterexample:
-            L += _md_counterexample(comp.counterexample)
-        if comp.verdict == Verdict.REGIME or comp.regime:
-            L += ["## Regime", "", md_escape(comp.regime or "(not stated)", block=True), ""]
-        d = comp.derivation
-        if d is not None:
-            L += [f"## Derivation: {md_escape(d.title)}", ""]
-            if d.note:
-                L += [md_escape(d.note, block=True), ""]
-            for i, st in enumerate(d.steps, 1):
-                L += [f"**Step {i}.** {md_escape(st.justification)}", ""]
-                L += [_md_math_block(st.expr), ""]
-                L += [_md_check(st.check), ""]
-        if comp.notes:
-            L += ["## Notes", "", md_escape(comp.notes, block=True), ""]
-
-    if evs:
-        L += ["## Numeric evidence recorded by the test suite", "",
-              "| route | description | max abs error | max rel error |", "|---|---|---|---|"]
-        for ev in evs:
-            L.append(f"| {md_escape(ev.route)} | {md_escape(ev.description)}{_CARRIED_MD if ev.carried_over else ''} | "
-                     f"{_fmt_err(ev.max_abs_error)} | {_fmt_err(ev.max_rel_error)} |")
-        L.append("")
-        for ev, name in zip(evs, fig_names, strict=True):
-            if name is not None:
-                L += [f"![{md_escape(ev.route)}]({fig_dir}/{name}.png)", "",
-                      f"*{md_escape(ev.route)}: {md_escape(ev.description)}*", ""]
-    return "\n".join(L).rstrip() + "\n"
+    _, blocks = claim_page(cid, claim, comp, evs, fig_names, fig_dir)
+    return "[← verdict table](../index.md)\n\n" + to_markdown(blocks)
 
 
 def _render_claim_html(cid: str, claim: Claim | None, comp: Comparison | None,
                        evs: list[Evidence], fig_names: list[str | None], fig_dir: str) -> str:
-    verdict = _verdict_of(comp)
-    _, heading = _claim_heading(cid, claim)
-    B = [f"<h1>{h(heading)}</h1>"]
-    meta = [f"claim <code>{h(cid)}</code>", _badge(verdict)]
-    if claim is not None:
-        meta += [h(claim.section), f"kind: {h(claim.kind)}"]
-        if claim.order:
-            meta.append(f"claimed order: {h(claim.order)}")
-    B.append('<p class="meta">' + " · ".join(meta) + "</p>")
-    routes = _routes(comp, evs)
-    if routes:
-        B.append("<p>Routes compared: " + "; ".join(h(r) for r in routes) + "</p>")
-    ab, rel = worst_errors(comp, evs)
-    B.append(f"<p>Worst error seen: <b>{h(_fmt_worst(ab, rel, _is_proof(comp)))}</b></p>")
+    """A claim's page in HTML: the same page model spelled in HTML."""
+    from theory.report.model import claim_page, to_html
 
-    if claim is not None:
-        B += ["<h2>As printed</h2>", f"<p>{hp(claim.statement)}</p>"]
-        if claim.latex:
-            B += ["<p>Verbatim from the paper (OCR text included):</p>",
-                  f'<pre class="latex latex-source">{h(claim.latex)}</pre>']
-        if claim.printed is not None:
-            B += ["<p>Transcribed form (SymPy, exactly as printed):</p>", _html_math_parts(claim.printed)]
-        if claim.transcription_note:
-            B.append(f'<p class="note"><b>Transcription note.</b> {hp(claim.transcription_note)}</p>')
-        if claim.assumptions:
-            B.append("<p>Assumptions:</p><ul>" + "".join(f"<li>{hp(a)}</li>" for a in claim.assumptions) + "</ul>")
-
-    if comp is None:
-        B += ["<h2>Comparison</h2>", '<p class="muted">No derivation compares this claim yet.</p>']
-    else:
-        B.append("<h2>Comparison: printed vs derived</h2>")
-        if comp.printed is not None:
-            B += ["<p>Printed:</p>", _html_math_parts(comp.printed)]
-        if comp.derived is not None:
-            B += ["<p>Derived (from the definitions):</p>", _html_math_parts(comp.derived)]
-        B.append(_html_check(comp.check))
-        for label, text in _extra_fields(comp):
-            B.append(f'<p class="{"warn" if label.startswith("Derivation error") else "meta"}"><b>{h(label)}:</b> {h(text)}</p>')
-        if getattr(comp, "regime_check", None) is not None:
-            B += ["<p>Inside the regime:</p>", _html_check(comp.regime_check)]
-        if comp.verdict == Verdict.ERRATUM or comp.corrected is not None:
-            B += ["<h2>Erratum: printed and corrected forms</h2>",
-                  '<p class="muted">The printed form (as in the paper) above the corrected one; '
-                  'where they differ is highlighted.</p>']
-            for lab, a, b, ha, hb in _erratum_parts(comp):
-                rows = ['<div class="erratum">']
-                if lab is not None:
-                    rows.append(f'<div class="part-label">{h(lab)}:</div>')
-                rows.append('<div class="er-row wrong"><div class="er-lab">printed</div>'
-                            + (_html_math(a, "block", ha) if a is not None else "—") + "</div>")
-                rows.append('<div class="er-row right"><div class="er-lab">corrected</div>'
-                            + (_html_math(b, "block", hb) if b is not None else "—") + "</div>")
-                if ha or hb:
-                    rows.append('<div class="er-diff">Where they differ: ' + ", ".join(
-                        f"{_html_math(x, 'inline')} → {_html_math(y, 'inline')}" for x, y in _pairs(ha, hb))
-                        + "</div>")
-                B.append("\n".join(rows) + "</div>")
-            B += ["<p>Corrected vs derived:</p>", _html_check(comp.corrected_check)]
-        if comp.counterexample:
-            B.append(_html_counterexample(comp.counterexample))
-        if comp.verdict == Verdict.REGIME or comp.regime:
-            B += ["<h2>Regime</h2>", f"<p>{hp(comp.regime or '(not stated)')}</p>"]
-        d = comp.derivation
-        if d is not None:
-            B.append(f"<h2>Derivation: {h(d.title)}</h2>")
-            if d.note:
-                B.append(f"<p>{hp(d.note)}</p>")
-            for i, st in enumerate(d.steps, 1):
-                B.append(f'<div class="step"><div class="step-head">Step {i}. '
-                         f'<span style="font-weight:400">{hp(st.justification)}</span></div>'
-                         f"{_html_math(st.expr)}{_html_check(st.check)}</div>")
-        if comp.notes:
-            B += ["<h2>Notes</h2>", f"<p>{hp(comp.notes)}</p>"]
-
-    if evs:
-        B += ["<h2>Numeric evidence recorded by the test suite</h2>",
-              "<table><thead><tr><th>route</th><th>description</th><th>max abs error</th>"
-              "<th>max rel error</th></tr></thead><tbody>"]
-        for ev in evs:
-            B.append(f"<tr><td>{h(ev.route)}</td><td>{h(ev.description)}{_CARRIED_HTML if ev.carried_over else ''}</td>"
-                     f'<td class="num">{h(_fmt_err(ev.max_abs_error))}</td>'
-                     f'<td class="num">{h(_fmt_err(ev.max_rel_error))}</td></tr>')
-        B.append("</tbody></table>")
-        for ev, name in zip(evs, fig_names, strict=True):
-            if name is not None:
-                B.append(f'<figure><img src="{h(fig_dir)}/{h(name)}.png" alt="{h(ev.route)}">'
-                         f"<figcaption>{h(ev.route)}: {h(ev.description)}</figcaption></figure>")
-    return _html_doc(f"{cid} — {heading}", "\n".join(B), back="../index.html")
+    title, blocks = claim_page(cid, claim, comp, evs, fig_names, fig_dir)
+    return _html_doc(title, to_html(blocks), back="../index.html")
 
 
 def _counts(records: list[dict[str, Any]]) -> list[tuple[str, int]]:
