@@ -1,4 +1,4 @@
-"""Unit tests of theory.report: atomic writing, determinism, escaping, pages, evidence.
+"""Unit tests of theory.report: atomic writing, merging, determinism, escaping, pages, math.
 
 Everything runs on synthetic claims and comparisons injected through the
 ``table=``/``claims=`` parameters, so the real verdict table is never computed.
@@ -19,7 +19,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import sympy as sp  # noqa: E402
 
-from theory import report  # noqa: E402
+import importlib  # noqa: E402
+
+from theory import outdir, report  # noqa: E402
+
+ev_mod = importlib.import_module("theory.report.registry")
+pages_mod = importlib.import_module("theory.report.pages")
 from theory.claims import Claim, Kind  # noqa: E402
 from theory.derivation import Check, Comparison, Derivation, Verdict, check_identity, compare  # noqa: E402
 from theory.symbols import lam, s  # noqa: E402
@@ -82,8 +87,8 @@ def data():
 
 @pytest.fixture(autouse=True)
 def _registry(monkeypatch, data):
-    # record_evidence validates ids against report.CLAIMS: point it at the synthetic set.
-    monkeypatch.setattr(report, "CLAIMS", data[0])
+    # record_evidence validates ids against the claims: point it at the synthetic set.
+    monkeypatch.setattr(ev_mod, "CLAIMS", data[0])
     report.reset_evidence()
     yield
     report.reset_evidence()
@@ -95,7 +100,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def _write(out: Path, data) -> Path:
     claims, table = data
-    return report.write_reports(out, table=table, claims=claims)
+    return report.write_reports(out, table=table, claims=claims).path
 
 
 def _figure(seed: float = 1.0):
@@ -116,7 +121,7 @@ def test_crash_mid_write_leaves_previous_report_intact(tmp_path, data, monkeypat
         raise RuntimeError("killed while writing")
 
     # The index is written last, after verdicts.json and every claim page.
-    monkeypatch.setattr(report, "_render_index_html", boom)
+    monkeypatch.setattr(pages_mod, "_render_index_html", boom)
     report.record_evidence("c_ok", route="engine vs printed", description="new evidence")
     with pytest.raises(RuntimeError, match="killed"):
         _write(tmp_path / "reports", data)
@@ -124,60 +129,50 @@ def test_crash_mid_write_leaves_previous_report_intact(tmp_path, data, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]  # no temp folder left
 
 
-def test_crash_between_the_two_renames_loses_nothing(tmp_path, data, monkeypatch):
-    # Without RENAME_EXCHANGE the swap takes two renames; kill the run between them.
+def test_kill_between_the_two_renames_keeps_the_previous_report(tmp_path, data, monkeypatch):
+    # The swap is two renames (old report aside, new one in); kill the run between them.
     out = _write(tmp_path / "reports", data)
     before = _tree(out)
-    monkeypatch.setattr(report, "_exchange", lambda a, b: False)
     real_replace = os.replace
 
     def replace(src, dst):
-        if Path(src).name.startswith(".reports.tmp-"):
+        if ".tmp-old-" not in Path(dst).name:
             raise KeyboardInterrupt  # the second rename never happens
         real_replace(src, dst)
 
-    monkeypatch.setattr(report.os, "replace", replace)
+    monkeypatch.setattr(outdir.os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
         _write(tmp_path / "reports", data)
-    monkeypatch.setattr(report.os, "replace", real_replace)
+    monkeypatch.setattr(outdir.os, "replace", real_replace)
+    hidden = [p for p in tmp_path.iterdir() if p.name.startswith(".reports.tmp-old-")]
+    assert len(hidden) == 1 and _tree(hidden[0]) == before  # the previous report is whole
     assert not out.exists()
-    assert _tree(tmp_path / "reports.old") == before  # the previous report survives in .old
-    # The next run first moves .old back (it must not delete the only copy): even if
-    # that run is killed too, the previous report is back in place.
-    def boom(*a, **k):
-        raise RuntimeError("killed again")
-
-    with monkeypatch.context() as m:
-        m.setattr(report, "_render_index_md", boom)
-        with pytest.raises(RuntimeError):
-            _write(tmp_path / "reports", data)
-    assert _tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    # The next write works; the hidden copy goes once it is stale (an hour old).
+    os.utime(hidden[0], (0, 0))
     report.record_evidence("c_ok", route="engine vs printed", description="rerun", max_rel_error=1e-9)
     _write(tmp_path / "reports", data)
     assert "rerun" in (out / "claims" / "c_ok.md").read_text()
-    assert not (tmp_path / "reports.old").exists()
-
-
-def test_stale_old_copy_is_dropped_when_the_report_is_complete(tmp_path, data, monkeypatch):
-    # A run killed after the second rename but before deleting .old leaves a surplus copy.
-    out = _write(tmp_path / "reports", data)
-    import shutil
-
-    shutil.copytree(out, tmp_path / "reports.old")
-    monkeypatch.setattr(report, "_exchange", lambda a, b: False)  # the two-rename path
-    report.record_evidence("c_ok", route="r", description="after stale old")
-    _write(tmp_path / "reports", data)
-    assert "after stale old" in (out / "claims" / "c_ok.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
 
 
-def test_recover_restores_old_copy(tmp_path, data):
+def test_stale_build_folders_are_removed_on_the_next_write(tmp_path, data):
     out = _write(tmp_path / "reports", data)
-    before = _tree(out)
-    os.replace(out, tmp_path / "reports.old")
-    report._recover(out)
-    assert _tree(out) == before
+    stale = tmp_path / ".reports.tmp-killed"
+    stale.mkdir()
+    (stale / "verdicts.json").write_text("[]")
+    fresh = tmp_path / ".reports.tmp-live"
+    fresh.mkdir()
+    os.utime(stale, (0, 0))
+    _write(out, data)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".reports.tmp-live", "reports"]  # a live build (under an hour) is left alone
+
+
+def test_no_ctypes_in_the_swap():
+    import inspect
+
+    for mod in (outdir, importlib.import_module("theory.report.writer")):
+        assert "ctypes" not in inspect.getsource(mod)
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path, data):
@@ -213,7 +208,7 @@ def test_two_writes_give_identical_bytes(tmp_path, data):
     evs = report.evidence()
     report.reset_evidence()
     for ev in reversed(evs):
-        report._EVIDENCE.append(ev)
+        ev_mod._EVIDENCE.append(ev)
     b = _tree(_write(tmp_path / "b", data))
     assert a == b
     recs = json.loads(a["verdicts.json"])
@@ -353,17 +348,21 @@ def test_erratum_page_has_both_forms_and_the_counterexample(tmp_path, data):
     printed_tex, corrected_tex = sp.latex(comp.printed), sp.latex(comp.corrected)
     assert printed_tex != corrected_tex
     sbs = md[md.index("## Erratum"):]
-    row = next(ln for ln in sbs.splitlines() if ln.startswith("| ") and "$" in ln)
-    assert f"${printed_tex}$" in row and f"${corrected_tex}$" in row  # side by side
+    # One above the other, each a display block, the difference in red: λ → 2λ.
+    assert sbs.index("**Printed:**") < sbs.index("**Corrected:**")
+    blocks = re.findall(r"\$\$\n(.*?)\n\$\$", sbs, re.S)
+    assert len(blocks) >= 2 and "\\color{red}" in blocks[0] and "\\color{red}" in blocks[1]
+    assert blocks[0].replace("{\\color{red}{\\lambda}}", "\\lambda") == printed_tex
+    assert "Where they differ: $\\lambda$ → $2 \\lambda$" in sbs
     cx = comp.counterexample
     for v in list(cx["point"].values()) + cx["printed_50"] + cx["derived_100"]:
         assert str(v) in md and str(v) in html
     assert "confirmed at 100 digits" in md and "50 digits" in md and "100 digits" in md
     assert "| ≠ |" in md  # the differing entry is marked
     assert not re.search(r"\\\d", md)  # "\0.99" would show its backslash on GitHub
-    grid = html[html.index('<div class="sbs">'):]
-    assert grid.index("Printed (as in the paper)") < grid.index("Corrected")
-    assert grid.count("<math") >= 2
+    grid = html[html.index('<div class="erratum">'):]
+    assert grid.index(">printed<") < grid.index(">corrected<")
+    assert grid.count("<math") >= 2 and grid.count('class="diff"') == 2  # λ and 2λ highlighted
     assert "Corrected vs derived" in md and "proof (exact)" in md.split("Corrected vs derived")[1]
     assert "OCR dropped a factor" in md and "OCR dropped a factor" in html
 
@@ -401,7 +400,10 @@ def test_index_counts_and_links(tmp_path, data):
     for cid in data[0]:
         assert f"(claims/{cid}.md)" in md
     html = (out / "index.html").read_text()
-    assert html.count('class="badge v-erratum"') == 2  # the count and the table row
+    assert html.count('class="badge v-erratum"') == 3  # the count, the definition and the table row
+    for v in ("verified", "erratum", "refuted", "holds-only-in-regime"):
+        assert f"- **{v}**: " in md  # the four verdicts are defined at the top
+    assert "**Contents** — partial: symbolic verdicts only" in md
     assert 'href="claims/c_err.html"' in html
     assert (out / ".gitignore").read_text() == "*\n"
 
@@ -426,16 +428,20 @@ def test_extra_pages(tmp_path, data):
     assert (out / "pages" / "breakdown" / "heat.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "pages" / "breakdown" / "grid.csv").read_text().startswith("delta,err")
     assert "<table>" in html and "<strong>bold</strong>" in html and "&lt;b&gt;tag&lt;/b&gt;" in html
-    assert '<img src="breakdown/heat.png" alt="heatmap">' in html
-    assert "<ul><li>one</li><li>two</li></ul>" in html
+    # An image alone in a paragraph becomes a figure; its alt text is the caption.
+    assert '<figure><img alt="heatmap" src="breakdown/heat.png"><figcaption>heatmap</figcaption></figure>' in html
+    assert re.search(r"<ul>\s*<li>one</li>\s*<li>two</li>\s*</ul>", html)
     assert '<pre class="latex" title="LaTeX source">\\delta^2</pre>' in html
 
 
-def test_markdown_to_html_subset():
+def test_markdown_to_html_via_python_markdown():
     out = report.markdown_to_html("# T\n\nA `x<y` and [p](a.md) and \\*lit\\*.\n\n```\n<b>\n```\n\n1. a\n2. b")
     assert "<h1>T</h1>" in out
     assert "<code>x&lt;y</code>" in out and '<a href="a.html">p</a>' in out and "*lit*" in out
-    assert "<pre>&lt;b&gt;</pre>" in out and "<ol><li>a</li><li>b</li></ol>" in out
+    assert "<pre><code>&lt;b&gt;\n</code></pre>" in out and re.search(r"<ol>\s*<li>a</li>\s*<li>b</li>\s*</ol>", out)
+    # Raw HTML is text, never markup; only relative and http(s) links survive.
+    out = report.markdown_to_html("<script>x</script> <b>b</b> [j](javascript:alert(1))")
+    assert "<script>" not in out and "&lt;b&gt;" in out and 'href="#"' in out
 
 
 def test_default_table_argument_uses_registry(tmp_path, data):
@@ -445,3 +451,80 @@ def test_default_table_argument_uses_registry(tmp_path, data):
     out = _write(tmp_path / "r", data)
     assert "registry evidence" in (out / "claims" / "c_err.html").read_text()
     assert (out / "pages" / "extra.html").exists()
+
+
+# ------------------------------------------------------------ contents and merging
+
+
+def test_partial_write_keeps_the_evidence_and_pages_of_a_fuller_report(tmp_path, data):
+    claims, table = data
+    report.record_evidence("c_ok", route="engine vs printed", description="from the full run", max_rel_error=1e-12)
+    report.add_page("breakdown", "Breakdown", "body")
+    cov = {"modules_all": ["test_a.py", "test_b.py"], "modules_run": ["test_a.py", "test_b.py"], "complete": True}
+    full = report.write_reports(tmp_path / "r", table=table, claims=claims, source="pytest verify/", coverage=cov)
+    assert full.manifest["complete"] and "full: every verify module ran" in full.summary()
+    # gsv report: no evidence of its own; the full run's evidence and page stay, marked.
+    report.reset_evidence()
+    sym = report.write_reports(tmp_path / "r", table=table, claims=claims, source="gsv report")
+    out = sym.path
+    assert sym.manifest["evidence_carried"] == 1 and sym.manifest["pages_carried"] == 1
+    page = (out / "claims" / "c_ok.md").read_text()
+    assert "from the full run *(carried over from an earlier run)*" in page
+    assert (out / "pages" / "breakdown.html").exists()
+    md = (out / "index.md").read_text()
+    assert "full coverage, partly carried over" in md and "carried over from an earlier run" in md
+    # A partial pytest run replaces the evidence of the routes it ran, keeps the rest.
+    report.record_evidence("c_ok", route="engine vs printed", description="partial rerun", max_rel_error=2e-12)
+    part = report.write_reports(out, table=table, claims=claims, source="pytest verify/test_a.py",
+                                coverage={**cov, "modules_run": ["test_a.py"], "complete": False})
+    page = (out / "claims" / "c_ok.md").read_text()
+    assert "partial rerun" in page and "from the full run" not in page
+    assert part.manifest["pages_carried"] == 1 and part.manifest["modules_covered"] == ["test_a.py", "test_b.py"]
+    # A complete run starts afresh: nothing is carried over.
+    report.reset_evidence()
+    again = report.write_reports(out, table=table, claims=claims, coverage=cov)
+    assert again.manifest["evidence_carried"] == 0 and not (out / "pages" / "breakdown.html").exists()
+
+
+def test_symbolic_only_report_says_so(tmp_path, data):
+    claims, table = data
+    w = report.write_reports(tmp_path / "r", table=table, claims=claims, source="gsv report")
+    assert "partial: symbolic verdicts only (gsv report)" in (w.path / "index.html").read_text()
+    assert report.read_manifest(w.path)["source"] == "gsv report"
+
+
+def test_report_folder_is_checked_before_any_work(tmp_path, data, monkeypatch):
+    calls = []
+    monkeypatch.setattr("theory.report.records._resolve", lambda *a: calls.append(a))
+    for bad in ("/proc/gsv-x/y", str(tmp_path / "afile" / "sub")):
+        (tmp_path / "afile").write_text("x")
+        with pytest.raises(ValueError, match="writable"):
+            report.write_reports(bad, table=data[1], claims=data[0])
+    assert calls == []
+
+
+def test_pytest_verify_rejects_an_unwritable_report_folder_at_the_start(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "GSV_NO_CACHE": "1"}
+    r = subprocess.run([sys.executable, "-m", "pytest", "verify/test_claims_coverage.py", "-q", "-p", "no:cacheprovider",
+                        "--reports", "/proc/gsv-x/y"], capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert r.returncode == 4  # a usage error, before any test ran
+    assert "--reports must be a writable" in r.stderr + r.stdout and "passed" not in r.stdout
+
+
+def test_markdown_and_html_pages_have_one_outline(tmp_path, data):
+    # One page model rendered twice: the same headings, in the same order, on both copies.
+    report.record_evidence("c_ok", route="engine vs printed", description="d", max_rel_error=1e-9,
+                           figure=_figure(), figure_name="f")
+    out = _write(tmp_path / "r", data)
+    for cid in data[0]:
+        md = (out / "claims" / f"{cid}.md").read_text()
+        html = (out / "claims" / f"{cid}.html").read_text()
+        md_heads = [re.sub(r"\\(.)", r"\1", t) for t in re.findall(r"^#{1,3} (.*)$", md, re.M)]
+        html_heads = [t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&#x27;", "'")
+                      .replace("&quot;", '"') for t in re.findall(r"<h[123]>(.*?)</h[123]>", html)]
+        assert md_heads == html_heads, cid
+        assert md.count("](../figures/") == html.count('<img src="../figures/')

@@ -5,23 +5,172 @@ Subcommands:
     gsv claims [--json] [--no-verdicts]   list every claim with its verdict
     gsv fixed-point --s S.. --lam L ...   exact fixed point, sensitivities, first order
     gsv probe [--grid N] [--out DIR] [--json]  where the perturbation theory breaks down
-    gsv report [--out DIR]                write the derivation reports (symbolic verdicts only)
+    gsv report [--out DIR]                write the derivation reports (symbolic verdicts; numeric
+                                          evidence of an earlier ``pytest verify/`` is kept)
     gsv fixed-point --s 3 2 --lam 0.5 --delta 0.1 [--dynamics eq9|eq10|sd|b5] [--json] [--U JSON]
     gsv train EXPERIMENT [--quick] [--device D] [--seeds N] [--threads N] [--executor local|dask|slurm]
         EXPERIMENT: moons (§2, App. B.2), width-sweep, starvation, starvation-block (Thm. 2 beyond
         the NTK regime), colored-digits (§4.3); options per experiment: gsv train -h (needs torch)
 
-Bad input exits with status 2 and a one-line message naming the parameter.
+Every option is checked before any work: bad input exits with status 2 and one line
+naming the option and its valid range; Ctrl-C exits with status 130 and leaves no
+half-written output (folders are built beside their target and swapped in whole).
+Commands that run longer than a couple of seconds print progress on stderr.
+
+Example:
+    >>> main(["probe", "--n-delta", "1"])
+    2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
+import time
 from collections.abc import Sequence
 
 from theory import __version__
+
+# Limits of the options, each with its reason (they appear in the error messages).
+# --grid: a map is grid² points. Measured (one λ map and the Taylor map): max RSS
+# 120 MB at 250, 183 MB at 500, i.e. ~0.35 KB per point over ~100 MB of imports, so
+# ~1.5 GB at 2000; 10⁶ points per axis would need ~10¹² points. Below 10 points a
+# map cannot show a contour.
+GRID_RANGE = (10, 2000)
+# --n-delta: the δ grid on (0.001, 0.999) that brackets the first crossing before
+# bisection. With 0 or 1 points nothing is bracketed and every threshold reads
+# "never"; with a spacing above 0.01 (< 100 points) a quantity that crosses the level
+# and comes back between two grid points (the sign of dz2*/ds1² can) is missed.
+# Above 10⁶ points only time is spent: bisection already reaches float64 in δ.
+N_DELTA_RANGE = (100, 1_000_000)
+# Longest list of singular values typed on a command line; U is n × n JSON.
+MAX_N = 100
+
+_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) and negative numbers in any float form.
+
+    argparse treats ``-1e-3`` as an option (its negative-number pattern knows only
+    ``-1`` and ``-.5``); the pattern here also knows exponents, ``-inf`` and ``-nan``
+    (the latter two are then rejected by the range checks, with a message).
+    """
+
+    def __init__(self, *a, **k) -> None:
+        k.setdefault("allow_abbrev", False)  # "--versio" is a typo, not --version
+        super().__init__(*a, **k)
+        self._negative_number_matcher = re.compile(rf"^-(?:{_NUMBER}|inf|infinity|nan)$", re.I)
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _int_in(lo: int, hi: int, why: str = ""):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}]{why}; got {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{lo}, {hi}]{why}; got {v}")
+        return v
+    return parse
+
+
+def _real(name: str, valid: str = "(-inf, inf)"):
+    """A finite float; messages as the engine's (``theory.engine.validation``)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a real number, valid range {valid}; got {text!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"{name} must be finite, valid range {valid}; got {text!r}")
+        return v
+    return parse
+
+
+def _positive(name: str):
+    real = _real(name, "(0, inf)")
+
+    def parse(text: str) -> float:
+        v = real(text)
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0 (valid range (0, inf)); got {text!r}")
+        return v
+    return parse
+
+
+def _delta(text: str) -> float:
+    v = _real("delta", "(-1, 1)")(text)
+    if not -1 < v < 1:
+        raise argparse.ArgumentTypeError(f"delta must satisfy |delta| < 1 (valid range (-1, 1)); got {text!r}")
+    return v
+
+
+def _label(text: str) -> float:
+    v = _real("y", "{-1, +1}")(text)
+    if v not in (-1.0, 1.0):
+        raise argparse.ArgumentTypeError(f"y must be labels in {{-1, +1}}; got {text!r}")
+    return v
+
+
+def _folder(option: str, marker: str | None = None):
+    def parse(text: str):
+        from theory.outdir import check_output_folder
+
+        try:
+            return check_output_folder(text, option, marker)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(option + " ")) from None
+    return parse
+
+
+def _parse_U(text: str, n: int) -> list[list[float]]:
+    """--U as a JSON n × n list of finite numbers (checked without NumPy)."""
+    want = (f"{n} x {n} to match s (n = {n} singular values): a JSON matrix of finite numbers, "
+            "e.g. [[0.8,-0.6],[0.6,0.8]]")
+    try:
+        U = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise ValueError(f"--U: U must be {want}; got {text[:60]!r}") from None
+    if (not isinstance(U, list) or len(U) != n
+            or not all(isinstance(r, list) and len(r) == n for r in U)
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                       for r in U for v in r)):
+        raise ValueError(f"--U: U must be {want}; got {text[:60]!r}")
+    return U
+
+
+def _check_fixed_point(args: argparse.Namespace) -> None:
+    """Every option of ``gsv fixed-point`` checked before NumPy and the engine load."""
+    n = len(args.s)
+    if n > MAX_N:
+        raise ValueError(f"--s takes 1 to {MAX_N} singular values; got {n}")
+    if args.U is not None and args.delta is not None:
+        raise ValueError("give either --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix), not both")
+    if args.U is not None:
+        args.U = _parse_U(args.U, n)
+    elif args.delta is not None:
+        if n != 2:
+            raise ValueError(f"--delta builds Eq. 15's 2 x 2 U and needs n = 2 singular values; got n = {n} (use --U)")
+    else:
+        raise ValueError("U is missing: give --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix)")
+    if args.dynamics == "b5":
+        if args.y is None:
+            raise ValueError("--y is required for --dynamics b5: n labels in {-1, +1}")
+        if len(args.y) != n:
+            raise ValueError(f"--y must give n = {n} labels in {{-1, +1}} (one per --s value); got {len(args.y)}")
+    else:  # no option is silently ignored
+        for opt, val in (("--y", args.y), ("--gamma", args.gamma)):
+            if val is not None:
+                raise ValueError(f"{opt} is used by --dynamics b5 only; got --dynamics {args.dynamics}")
+    if args.gamma is None:
+        args.gamma = 0.0
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
@@ -29,9 +178,9 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
     table = {}
     if not args.no_verdicts:
-        from theory.verdicts import verdict_table
+        from theory.cache import verdict_table
 
-        table = verdict_table()
+        table = verdict_table(_progress)
     rows = []
     for cid, c in CLAIMS.items():
         comp = table.get(cid)
@@ -67,31 +216,19 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     from theory.engine.constructors import delta_of_eq15, u_eq15
     from theory.engine.fixed_points import NonConvergenceError, solve_fixed_points
     from theory.engine.sensitivities import dz_ds2
-    from theory.engine.validation import check_lam, check_s
+    from theory.engine.validation import check_lam, check_s, check_U
 
     s = check_s(np.asarray(args.s, dtype=float))
-    if s.ndim != 1:
-        raise ValueError("s must be a list of n singular values")
     n = s.shape[0]
     lam = float(check_lam(args.lam))
-    if args.U is not None and args.delta is not None:
-        raise ValueError("give either --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix), not both")
     if args.U is not None:
-        try:
-            U = np.asarray(json.loads(args.U), dtype=float)
-        except (json.JSONDecodeError, TypeError, ValueError):
-            raise ValueError(f"U must be a JSON n x n matrix of numbers, e.g. [[0.8,-0.6],[0.6,0.8]]; got {args.U!r}") from None
-    elif args.delta is not None:
-        if n != 2:
-            raise ValueError(f"delta builds Eq. 15's 2 x 2 U and needs n = 2 singular values; got n = {n} (use --U)")
-        U = u_eq15(args.delta)
+        try:  # orthogonality is the engine's check (one tolerance, one place)
+            U = check_U(np.asarray(args.U, dtype=float), n)
+        except ValueError as exc:
+            raise ValueError(f"--U: {exc}") from None
     else:
-        raise ValueError("U is missing: give --delta (Eq. 15, n = 2) or --U (a JSON n x n matrix)")
-    y = None
-    if args.dynamics == "b5":
-        if args.y is None:
-            raise ValueError("y is required for --dynamics b5: n labels in {-1, +1}")
-        y = np.asarray(args.y, dtype=float)
+        U = u_eq15(args.delta)
+    y = np.asarray(args.y, dtype=float) if args.dynamics == "b5" else None
     try:
         res = solve_fixed_points(s, U, lam, args.dynamics, y=y, gamma=args.gamma)
     except NonConvergenceError as exc:
@@ -145,25 +282,28 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from theory.cache import verdict_table
     from theory.report import write_reports
 
-    out = write_reports(Path(args.out))
-    print(f"reports written to {out} (index.html, index.md, verdicts.json, claims/)")
+    table = verdict_table(_progress)
+    result = write_reports(args.out, table=table, source="gsv report", progress=_progress)
+    print(f"report written to {result.path}/index.html (and index.md, verdicts.json)")
+    print(result.summary())
     return 0
 
 
-def _cmd_probe(args: argparse.Namespace) -> int:
-    import time
+def _progress(message: str) -> None:
+    """Progress of a long command, on stderr (stdout stays the result)."""
+    print(f"gsv: {message}", file=sys.stderr, flush=True)
 
+
+def _cmd_probe(args: argparse.Namespace) -> int:
     from theory.probe import run_probe, summary_markdown, write_probe
 
-    if args.grid < 10:
-        raise ValueError(f"--grid must be >= 10 points per axis; got {args.grid}")
     t0 = time.perf_counter()
-    result = run_probe(args.grid, n_delta=args.n_delta)
+    result = run_probe(args.grid, n_delta=args.n_delta, progress=_progress)
     if args.out:
+        _progress(f"writing grids, figures and summary to {args.out}")
         write_probe(result, args.out)
     public = {k: v for k, v in result.items() if k != "_arrays"}
     public["wall_s"] = round(time.perf_counter() - t0, 2)
@@ -177,7 +317,7 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gsv", description="Gradient Starvation theory verifier")
+    p = _Parser(prog="gsv", description="Gradient Starvation theory verifier")
     p.add_argument("--version", action="version", version=f"gsv {__version__}")
     sub = p.add_subparsers(dest="command")
     pc = sub.add_parser("claims", help="list the paper's claims with their verdicts")
@@ -190,23 +330,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="First-order keys (Lemma 1, Eq. 65) are given for --dynamics eq10 only; "
         "the dz2*/ds1^2 ones need n = 2 and U of Eq. 15 (--delta, or an --U of that form).",
     )
-    pf.add_argument("--s", type=float, nargs="+", required=True, help="singular values s_1..s_n (> 0)")
-    pf.add_argument("--lam", type=float, required=True, help="lambda (> 0)")
-    pf.add_argument("--delta", type=float, default=None, help="coupling of Eq. 15 (|delta| < 1, n = 2)")
+    pf.add_argument("--s", type=_positive("s"), nargs="+", required=True, help="singular values s_1..s_n (> 0)")
+    pf.add_argument("--lam", type=_positive("lam"), required=True, help="lambda (> 0)")
+    pf.add_argument("--delta", type=_delta, default=None, help="coupling of Eq. 15 (|delta| < 1, n = 2)")
     pf.add_argument("--U", default=None, help="orthogonal n x n matrix as JSON, e.g. '[[0.8,-0.6],[0.6,0.8]]'")
     pf.add_argument("--dynamics", choices=["eq9", "eq10", "sd", "b5"], default="eq10",
                     help="eq9 (exact dual), eq10 (Taylor, default), sd (Eq. 18), b5 (App. B.5 variant)")
-    pf.add_argument("--y", type=float, nargs="+", default=None, help="labels in {-1,+1} (b5 only)")
-    pf.add_argument("--gamma", type=float, default=0.0, help="target gamma of the App. B.5 loss (b5 only)")
+    pf.add_argument("--y", type=_label, nargs="+", default=None, help="labels in {-1,+1} (b5 only)")
+    pf.add_argument("--gamma", type=_real("gamma"), default=None,
+                    help="target gamma of the App. B.5 loss (b5 only; default 0)")
     pf.add_argument("--json", action="store_true", help="print one JSON object")
-    pf.set_defaults(func=_cmd_fixed_point)
-    pr = sub.add_parser("report", help="write the derivation reports (symbolic layer only)")
-    pr.add_argument("--out", default="reports", help="report folder (default: reports/)")
+    pf.set_defaults(func=_cmd_fixed_point, check=_check_fixed_point)
+    pr = sub.add_parser("report", help="write the derivation reports (symbolic verdicts; keeps the "
+                        "numeric evidence of an earlier pytest verify/ run in the same folder)")
+    pr.add_argument("--out", type=_folder("--out", ".gsv-report"), default="reports",
+                    help="report folder (default: reports/)")
     pr.set_defaults(func=_cmd_report)
     pp = sub.add_parser("probe", help="map where the first-order theory of §3.3 breaks down")
-    pp.add_argument("--grid", type=int, default=200, help="points per axis of each map (default 200)")
-    pp.add_argument("--n-delta", type=int, default=2000, help="δ grid for the thresholds before bisection")
-    pp.add_argument("--out", default=None, help="folder for grids (.npz, .csv), figures (.png), summary")
+    pp.add_argument("--grid", type=_int_in(*GRID_RANGE, " (memory grows as grid²)"), default=200,
+                    help=f"points per axis of each map, {GRID_RANGE[0]}..{GRID_RANGE[1]} (default 200)")
+    pp.add_argument("--n-delta", type=_int_in(*N_DELTA_RANGE, " (coarser grids miss crossings)"), default=2000,
+                    help=f"δ grid for the thresholds before bisection, {N_DELTA_RANGE[0]}..{N_DELTA_RANGE[1]} "
+                    "(default 2000)")
+    pp.add_argument("--out", type=_folder("--out", "probe.json"), default=None,
+                    help="folder for grids (.npz, .csv), figures (.png), summary")
     pp.add_argument("--json", action="store_true", help="print one JSON object (thresholds, ...)")
     pp.set_defaults(func=_cmd_probe)
     from empirical.cli import add_parser as add_train_parser   # gsv train: empirical/cli.py (no torch import)
@@ -216,16 +363,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    """Parse, check every option, then run; bad input: one line, exit 2; Ctrl-C: exit 130."""
     try:
-        return int(args.func(args) or 0)
-    except ValueError as exc:  # bad input: one line, exit 2
-        print(f"gsv: error: {exc}", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a bad option (one line printed)
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        try:
+            check = getattr(args, "check", None)
+            if check is not None:
+                check(args)
+            return int(args.func(args) or 0)
+        except ValueError as exc:  # bad input: one line, exit 2
+            print(f"gsv: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 2
+        except MemoryError:
+            print("gsv: error: out of memory; use a smaller grid or fewer points", file=sys.stderr)
+            return 1
+        except OSError as exc:  # a disk that fills up or a folder removed while writing
+            print(f"gsv: error: {exc}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:  # outputs are swapped in whole, so nothing is half-written
+        print("gsv: interrupted (nothing was half-written)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -79,6 +80,18 @@ def quantity_errors(s1: np.ndarray, s2: np.ndarray, lam: np.ndarray, delta: np.n
     }
 
 
+# Fewest δ grid points for the thresholds: 0 or 1 points bracket nothing (every
+# threshold would read "never"); with a spacing above 0.01 a quantity that crosses the
+# level and comes back between two points (the sign of dz2*/ds1² can) is missed.
+MIN_N_DELTA = 100
+
+
+def _check_n_delta(n_delta: int) -> None:
+    if not isinstance(n_delta, (int, np.integer)) or isinstance(n_delta, bool) or n_delta < MIN_N_DELTA:
+        raise ValueError(f"n_delta must be an integer >= {MIN_N_DELTA} (a coarser δ grid misses crossings); "
+                         f"got {n_delta!r}")
+
+
 def _first_crossing(f: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, level: float,
                     iters: int = 50) -> float | None:
     """Smallest x on ``grid`` (refined by bisection) where f(x) ≥ level; None if never."""
@@ -114,6 +127,7 @@ def thresholds(
     Returns:
         A list of ``{"quantity", "s1", "s2", "lam", "delta_10pct"}`` (None: never reached).
     """
+    _check_n_delta(n_delta)
     grid = np.linspace(DELTA_LO, DELTA_HI, n_delta)
     rows = []
     for lam in lams:
@@ -134,6 +148,7 @@ def sign_thresholds(
     n_delta: int = 2000,
 ) -> list[dict]:
     """Smallest δ where the exact dz2*/ds1² (Eq. 10 and Eq. 9) stops being negative."""
+    _check_n_delta(n_delta)
     grid = np.linspace(DELTA_LO, DELTA_HI, n_delta)
     rows = []
     for dyn in ("eq10", "eq9"):
@@ -235,14 +250,31 @@ def ndim_starvation(
 MAP_LAMS = (0.01, 1.0, 100.0)
 
 
-def run_probe(grid: int = 200, *, n_delta: int = 2000, ndim_samples: int = 200, seed: int = 0) -> dict:
+def run_probe(grid: int = 200, *, n_delta: int = 2000, ndim_samples: int = 200, seed: int = 0,
+              progress: Callable[[str], None] | None = None) -> dict:
     """All probes: maps for each λ in MAP_LAMS, thresholds, sign flips, Taylor curve, n > 2.
+
+    Args:
+        grid: Points per axis of each map (≥ 10).
+        n_delta: δ grid of the thresholds (≥ MIN_N_DELTA).
+        ndim_samples: Random U per (n, δ) of the n > 2 probe.
+        seed: Seed of the n > 2 probe.
+        progress: Called with a one-line message before each phase (e.g. print to stderr).
 
     Returns:
         A JSON-serialisable dict (``thresholds``, ``sign_thresholds``, ``taylor``,
         ``ndim``, ``map_summary``) and, under ``"_arrays"``, the raw grids for plotting/npz.
     """
-    maps = [error_maps(lam, grid) for lam in MAP_LAMS]
+    if not isinstance(grid, (int, np.integer)) or isinstance(grid, bool) or grid < 10:
+        raise ValueError(f"grid must be an integer >= 10 points per axis; got {grid!r}")
+    _check_n_delta(n_delta)
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    maps = []
+    for i, lam in enumerate(MAP_LAMS, 1):
+        say(f"probe: error maps {i}/{len(MAP_LAMS)} (λ = {lam:g}, {grid}x{grid}) [{time.perf_counter() - t0:.0f} s]")
+        maps.append(error_maps(lam, grid))
+    say(f"probe: Taylor step (Eq. 10 vs Eq. 9) [{time.perf_counter() - t0:.0f} s]")
     tc = taylor_curve()
     tm = taylor_map(n=grid)
     summary = []
@@ -254,9 +286,13 @@ def run_probe(grid: int = 200, *, n_delta: int = 2000, ndim_samples: int = 200, 
             row[f"fraction_{q}_over_10pct"] = float((e >= 0.10).mean())
             row[f"fraction_{q}_over_1pct"] = float((e >= 0.01).mean())
         summary.append(row)
+    say(f"probe: 10 % thresholds and sign flips ({n_delta} δ points) [{time.perf_counter() - t0:.0f} s]")
+    thr = thresholds(n_delta=n_delta)
+    sthr = sign_thresholds(n_delta=n_delta)
+    say(f"probe: n > 2 starvation ({ndim_samples} samples) [{time.perf_counter() - t0:.0f} s]")
     out = {
-        "thresholds": thresholds(n_delta=n_delta),
-        "sign_thresholds": sign_thresholds(n_delta=n_delta),
+        "thresholds": thr,
+        "sign_thresholds": sthr,
         "taylor": {"lam_over_s2": tc["lam_over_s2"][::10].tolist(),
                    "rel_err_z": tc["rel_err_z"][::10].tolist()},
         "ndim": ndim_starvation(samples=ndim_samples, seed=seed),
@@ -360,13 +396,34 @@ def summary_markdown(result: dict) -> str:
 
 
 def write_probe(result: dict, out) -> None:
-    """Write grids (.npz), thresholds (CSV, JSON), figures (PNG) and a summary into ``out``."""
+    """Write grids (.npz), thresholds (CSV, JSON), figures (PNG) and a summary into ``out``.
+
+    The folder is built beside ``out`` and swapped in whole (``theory.outdir``), so an
+    interrupted run leaves the previous folder as it was. An existing ``out`` is
+    replaced only if it is empty or a probe folder written here (``probe.json``).
+    """
     import csv
     import json
     from pathlib import Path
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from theory.outdir import check_output_folder, new_build_folder, swap_in
+
+    target = check_output_folder(out, "out")
+    if target.is_dir() and any(target.iterdir()) and not (target / "probe.json").is_file():
+        raise ValueError(f"out: {target} holds files that are not a probe's (no probe.json); "
+                         "refusing to replace it: give a new or empty folder")
+    build = new_build_folder(target)
+    try:
+        _write_probe_files(result, build, csv, json)
+        swap_in(build, target)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+
+
+def _write_probe_files(result: dict, out, csv, json) -> None:
     arrays = result["_arrays"]
     npz = {}
     for m in arrays["maps"]:
@@ -382,7 +439,8 @@ def write_probe(result: dict, out) -> None:
         w = csv.DictWriter(fh, fieldnames=["quantity", "s1", "s2", "lam", "delta_10pct"])
         w.writeheader()
         w.writerows(result["thresholds"])
-    (out / "probe.json").write_text(json.dumps({k: v for k, v in result.items() if k != "_arrays"}, indent=1) + "\n")
     (out / "summary.md").write_text(summary_markdown(result))
     for name, fig in figures(result).items():
         fig.savefig(out / f"{name}.png", dpi=110, metadata={"Software": None})
+    # probe.json last: it marks a complete probe folder
+    (out / "probe.json").write_text(json.dumps({k: v for k, v in result.items() if k != "_arrays"}, indent=1) + "\n")

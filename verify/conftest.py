@@ -1,15 +1,27 @@
 """Configuration of the ``pytest verify/`` suite: report folder, hypothesis profiles.
 
 Options:
-    --reports DIR       where the derivation reports are written (default: reports/)
+    --reports DIR       where the derivation reports are written (default: reports/);
+                        checked at the start, so an unwritable folder fails at once
     --no-reports        skip writing reports (quick development runs)
     --gsv-profile NAME  hypothesis profile: ``ci`` (default, deterministic) or
                         ``thorough`` (25x the examples). The environment variable
                         GSV_HYPOTHESIS_PROFILE does the same.
+
+The report says what it contains: which verify modules ran and whether the run was
+complete (every module, nothing deselected, no early stop). A partial run merges
+its evidence into the report already in the folder instead of replacing it (see
+``theory.report.writer``). At the end pytest prints the verdict counts and the
+report's path.
+
+With pytest-xdist (``-n 2 --dist loadfile``) each worker records its evidence and
+pages; they travel to the controller (``workeroutput``), which writes the report.
+The verdict table is computed once and cached on disk (``theory.cache``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -23,6 +35,9 @@ settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None
 settings.register_profile("thorough", max_examples=500, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 
+_VERIFY = Path(__file__).resolve().parent
+_WORKER_KEY = "gsv_report_records"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--reports", default="reports", help="folder for derivation reports")
@@ -31,11 +46,68 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--gsv-profile", default=None, help="hypothesis profile: ci | thorough")
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return getattr(config, "workerinput", None) is not None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--gsv-profile") or os.environ.get("GSV_HYPOTHESIS_PROFILE", "ci")
     if profile not in ("ci", "thorough"):
         raise pytest.UsageError(f"--gsv-profile must be 'ci' or 'thorough', got {profile!r}")
     settings.load_profile(profile)
+    config._gsv = {"deselected": 0, "report": None}
+    _CURRENT["modules_run"] = set()
+    if not _is_worker(config) and not config.getoption("--no-reports"):
+        from theory.report.writer import check_report_folder
+
+        try:  # fail now, not after every test has run
+            check_report_folder(config.getoption("--reports"), "--reports")
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
+        config.pluginmanager.register(_WorkerRecords(), "gsv-worker-records")
+
+
+class _WorkerRecords:
+    """Controller side of pytest-xdist: collect the evidence each worker recorded."""
+
+    def pytest_testnodedown(self, node, error) -> None:  # noqa: ANN001 - xdist's hook
+        data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if data:
+            from theory.report import add_all, from_jsonable
+
+            payload = json.loads(data)
+            add_all(*from_jsonable(payload))
+            node.config._gsv["deselected"] += int(payload.get("deselected", 0))
+
+
+# Modules in the order two xdist workers should start them (longest first, measured
+# with --durations on 2 cores): while one worker runs the long empirical fixture, the
+# other derives the verdict table (test_claims_coverage) that the symbolic modules
+# read from the cache afterwards, so no worker waits on the cache lock. Modules not
+# listed keep their order after these. Used with --dist loadfile --no-loadscope-reorder.
+_START_FIRST = ("test_empirical_colored_digits.py", "test_claims_coverage.py", "test_dual.py",
+                "test_empirical_moons.py", "test_empirical_beyond_ntk.py", "test_breakdown.py")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:  # noqa: ANN001
+    rank = {name: i for i, name in enumerate(_START_FIRST)}
+    items.sort(key=lambda it: rank.get(Path(str(it.fspath)).name, len(rank)))  # stable: order kept within
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report) -> None:  # noqa: ANN001
+    # Runs in the process that writes the report (also for tests run by xdist workers).
+    if report.when == "setup":
+        _CURRENT["modules_run"].add(Path(report.nodeid.split("::")[0]).name)
+
+
+_CURRENT: dict = {"modules_run": set()}
+
+
+def pytest_deselected(items) -> None:  # noqa: ANN001
+    if items:
+        items[0].config._gsv["deselected"] += len(items)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,16 +122,52 @@ def _flush_evidence():
 
 @pytest.fixture(scope="session")
 def verdicts():
-    """The verdict table: claim id → Comparison (computed once per session)."""
-    from theory.verdicts import verdict_table
+    """The verdict table: claim id → Comparison (cached on disk by a hash of the code)."""
+    from theory.cache import verdict_table
 
     return verdict_table()
 
 
+def _coverage(session: pytest.Session, exitstatus: int) -> dict:
+    g = session.config._gsv
+    all_modules = sorted(p.name for p in _VERIFY.glob("test_*.py"))
+    ran = sorted(_CURRENT["modules_run"] & set(all_modules))
+    complete = (ran == all_modules and not g["deselected"] and not session.shouldstop
+                and int(exitstatus) in (0, 1))
+    return {"modules_all": all_modules, "modules_run": ran, "complete": complete}
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if getattr(session.config, "workerinput", None) is not None or session.config.getoption("--no-reports"):
+    config = session.config
+    if config.getoption("--no-reports"):
+        return
+    if _is_worker(config):
+        from theory.report import evidence, extra_pages, to_jsonable
+
+        payload = to_jsonable(evidence(), extra_pages())
+        payload["deselected"] = config._gsv["deselected"]
+        config.workeroutput[_WORKER_KEY] = json.dumps(payload)
+        return
+    if int(exitstatus) in (2, 3, 4):  # interrupted, internal or usage error: keep the old report
         return
     from theory.report import write_reports
 
-    out = Path(session.config.getoption("--reports"))
-    write_reports(out)
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+
+    def progress(msg: str) -> None:
+        if tr is not None:
+            tr.write_line(f"gsv: {msg}")
+
+    cov = _coverage(session, exitstatus)
+    args = " ".join(str(a) for a in config.invocation_params.args) or "verify/"
+    config._gsv["report"] = write_reports(config.getoption("--reports"), source=f"pytest {args}",
+                                          coverage=cov, progress=progress)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    written = getattr(config, "_gsv", {}).get("report")
+    if written is None:
+        return
+    terminalreporter.section("gsv report")
+    terminalreporter.write_line(written.summary())
+    terminalreporter.write_line(f"report: {written.path / 'index.html'}")
