@@ -177,7 +177,9 @@ def _solve_logit_diag(c: np.ndarray, k: np.ndarray, tol: float, max_iter: int = 
         u = np.clip(np.log(a0) - np.log1p(-a0), lo, hi)
     its = np.zeros(c.shape, dtype=np.int64)
     for _ in range(max_iter):
-        alpha = np.exp(-np.logaddexp(0.0, -u))  # α with relative accuracy, also near 1
+        with np.errstate(over="ignore"):
+            # α = σ(u) with relative accuracy (e^{−u} overflows only where α < 1e-308).
+            alpha = 1.0 / (1.0 + np.exp(-u))
         g = -u - c - k * alpha
         act = ~(np.abs(g) <= tol * (1.0 + np.abs(u) + np.abs(c) + k * alpha))
         if not act.any():
@@ -190,7 +192,8 @@ def _solve_logit_diag(c: np.ndarray, k: np.ndarray, tol: float, max_iter: int = 
         out = ~((un > lo) & (un < hi))
         un = np.where(out, 0.5 * (lo + hi), un)
         u = np.where(act, un, u)
-    alpha = np.exp(-np.logaddexp(0.0, -u))
+    with np.errstate(over="ignore"):
+        alpha = 1.0 / (1.0 + np.exp(-u))
     return alpha, its, np.abs(-u - c - k * alpha), u
 
 
@@ -845,9 +848,15 @@ def solve_fixed_points(
                         g1, g2 = -np.log(a1), -np.log(a2)
                         S1, S2 = 1.0 + np.abs(g1), 1.0 + np.abs(g2)
                     else:
-                        l1, l2 = np.logaddexp(0.0, -x1), np.logaddexp(0.0, -x2)
-                        a1, a2 = np.exp(-l1), np.exp(-l2)
-                        c1, c2 = np.exp(-np.logaddexp(0.0, x1)), np.exp(-np.logaddexp(0.0, x2))
+                        # α = σ(x), 1 − α = σ(−x), each with relative accuracy: e = e^{−|x|} ≤ 1,
+                        # σ(|x|) = 1/(1 + e), σ(−|x|) = e/(1 + e).
+                        t1, t2 = np.exp(-np.abs(x1)), np.exp(-np.abs(x2))
+                        r1, r2 = 1.0 / (1.0 + t1), 1.0 / (1.0 + t2)
+                        t1 *= r1
+                        t2 *= r2
+                        pos1, pos2 = x1 >= 0, x2 >= 0
+                        a1, c1 = np.where(pos1, r1, t1), np.where(pos1, t1, r1)
+                        a2, c2 = np.where(pos2, r2, t2), np.where(pos2, t2, r2)
                         alpha_c[a:b, 0], alpha_c[a:b, 1] = c1, c2
                         lc1, lc2, la1, la2 = np.log(c1), np.log(c2), np.log(a1), np.log(a2)
                         g1, g2 = lc1 - la1, lc2 - la2
