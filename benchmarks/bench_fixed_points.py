@@ -2,6 +2,13 @@
 
 Usage:
     python benchmarks/bench_fixed_points.py --points 100000 [--scipy-points N] [--seed 0]
+        [--baseline /path/to/other/checkout] [--hard [--hard-points 2000]]
+
+--baseline times that checkout's theory/engine/fixed_points.py on the same n = 2 points
+in the same run (interleaved repeats) and prints the throughput ratio. --hard solves
+the whole hard suite (theory.engine.hard_suite: n = 2 … 50, s ratios to 1e6, λ in
+[1e-8, 1e8], |δ| to 1 − 1e-9, B.5 |γ| to 1e3) and prints per-batch throughput,
+iteration counts and failures (expected 0).
 
 Prints figures measured in this run (ratios, never absolute promises) and ends with
 one JSON line: points_per_s, scipy_root_points_per_s, ratio, wrong_ours, wrong_scipy.
@@ -27,8 +34,52 @@ import numpy as np
 import scipy.optimize
 from scipy.special import lambertw
 
-from theory.engine import dual_ode, random_near_identity_u, solve_fixed_points
+from theory.engine import NonConvergenceError, dual_ode, random_near_identity_u, solve_fixed_points
 from theory.engine.constructors import random_admissible_eq15
+from theory.engine.hard_suite import hard_suite
+
+
+def load_baseline(root):
+    """solve_fixed_points of another checkout (its fixed_points.py loaded under a new name)."""
+    import importlib.util
+    import sys
+
+    path = os.path.join(root, "theory", "engine", "fixed_points.py")
+    spec = importlib.util.spec_from_file_location("baseline_fixed_points", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_fixed_points"] = mod
+    spec.loader.exec_module(mod)
+    return mod.solve_fixed_points
+
+
+def run_hard(points_per_batch, seed):
+    """Solve the hard suite batch by batch; print throughput, iterations and failures."""
+    total = fails = 0
+    wall = cpu = 0.0
+    its = []
+    for b in hard_suite(points_per_batch, seed):
+        t0, c0 = time.perf_counter(), time.process_time()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                r = solve_fixed_points(b.s, b.U, b.lam, b.dynamics, y=b.y,
+                                       gamma=0.0 if b.gamma is None else b.gamma)
+                it = r.iterations
+                msg = (f"iterations mean {it.mean():.2f} p99 {np.percentile(it, 99):.0f} max {it.max()}; "
+                       f"max relative residual {r.relative_residual.max():.1e}")
+                its.append(it.ravel())
+            except NonConvergenceError as exc:
+                fails += exc.count
+                msg = f"FAILED {exc.count}: {exc}"
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        wall, cpu, total = wall + dt, cpu + dc, total + b.lam.size
+        print(f"[hard n={b.n:>2} {b.dynamics:>4}] {b.lam.size} points, {b.lam.size / dt:,.0f} points/s; {msg}")
+    it = np.concatenate(its) if its else np.zeros(1)
+    print(f"[hard suite] {total} points, {fails} failures; {total / wall:,.0f} points/s wall, "
+          f"{total / cpu:,.0f} points per CPU-second; iterations mean {it.mean():.2f}, "
+          f"p99 {np.percentile(it, 99):.0f}, max {it.max()}")
+    return {"hard_points": total, "hard_failures": fails, "hard_points_per_s": round(total / wall),
+            "hard_iterations_mean": round(float(it.mean()), 2), "hard_iterations_max": int(it.max())}
 
 
 def eq10_residual(alpha, s, U, lam):
@@ -60,6 +111,9 @@ def main() -> None:
     ap.add_argument("--trajectories", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline", default=None, help="another checkout whose solver is timed on the same points")
+    ap.add_argument("--hard", action="store_true", help="also solve the whole hard suite")
+    ap.add_argument("--hard-points", type=int, default=2000, help="points per (n, system) batch of the hard suite")
     a = ap.parse_args()
 
     s, U, lam, _ = random_admissible_eq15(a.points, a.seed)
@@ -77,6 +131,19 @@ def main() -> None:
     for dyn in ("eq9", "sd"):
         t, rr, _ = best_time(lambda dyn=dyn: solve_fixed_points(s, U, lam, dyn), max(1, a.repeats // 2))
         print(f"[n=2, {dyn}] {a.points / t:,.0f} points/s, iterations mean {rr.iterations.mean():.2f} max {rr.iterations.max()}")
+    extra = {}
+    if a.baseline:
+        base = load_baseline(a.baseline)
+        for dyn in ("eq10", "eq9"):
+            base(s[:1000], U[:1000], lam[:1000], dyn)
+            tb = to = cb = co = np.inf
+            for _ in range(a.repeats):  # interleaved, so that load changes hit both alike
+                t1, _, c1 = best_time(lambda dyn=dyn: base(s, U, lam, dyn), 1)
+                t2, _, c2 = best_time(lambda dyn=dyn: solve_fixed_points(s, U, lam, dyn), 1)
+                tb, cb, to, co = min(tb, t1), min(cb, c1), min(to, t2), min(co, c2)
+            print(f"[n=2, {dyn}] this checkout / baseline {a.baseline}: {tb / to:.2f}x (wall), "
+                  f"{cb / co:.2f}x (CPU time); this {a.points / to:,.0f} points/s, baseline {a.points / tb:,.0f}")
+            extra[f"ratio_vs_baseline_{dyn}_cpu"] = round(cb / co, 3)
 
     ns = a.points if a.scipy_points is None else min(a.scipy_points, a.points)
     A = np.einsum("pik,pk,pjk->pij", U[:ns], s[:ns] ** 2 + lam[:ns, None], U[:ns]) / lam[:ns, None, None]
@@ -98,6 +165,9 @@ def main() -> None:
     print(f"[scipy.optimize.root loop] {ns} points in {t_sp:.2f} s -> {sp_pps:,.0f} points/s; "
           f"wrong (residual > 1e-9 or NaN): {wrong_sp}, max residual {np.max(res_sp):.3g}{note}")
     print(f"ratio ours / scipy loop = {pps / sp_pps:,.0f}x (wall), {(a.points / cpu_ours) / (ns / cpu_sp):,.0f}x (CPU time)")
+
+    if a.hard:
+        extra.update(run_hard(a.hard_points, a.seed))
 
     # n = 50, random near-identity U = expm(δΩ), δ ~ U(1e-3, 0.1), s and λ as above.
     rng = np.random.default_rng(a.seed + 1)
@@ -140,6 +210,7 @@ def main() -> None:
         "wrong_scipy": wrong_sp,
         "points_per_cpu_s": round(a.points / cpu_ours),
         "load_avg_1min": round(load, 2),
+        **extra,
     }))
 
 

@@ -17,7 +17,7 @@ from theory.engine import NonConvergenceError, solve_fixed_points, toy_b1, u_eq1
 from theory.engine.constructors import random_near_identity_u
 from theory.engine.fixed_points import FixedPointResult
 
-TOL = 1e-12  # the engine's documented stopping rule: max |F| ≤ 1e-12 in float64
+TOL = 1e-12  # the engine's documented stopping rule: max_i |F_i| / S_i ≤ 1e-12 (S_i: size of F_i's terms)
 
 
 def random_batch(n, N, rng, delta=0.5):
@@ -30,23 +30,29 @@ def random_batch(n, N, rng, delta=0.5):
     return s, U, lam
 
 
-def F_independent(alpha, s, U, lam, dynamics, y=None, gamma=0.0):
-    """max_i |F_i| of one point, written from Eq. 9 / 10 / 18 / B.5 directly."""
+def F_independent(alpha, s, U, lam, dynamics, y=None, gamma=0.0, relative=False):
+    """max_i |F_i| of one point, written from Eq. 9 / 10 / 18 / B.5 directly; with
+    ``relative``, each |F_i| is divided by the sum of the magnitudes of its terms plus 1."""
     n = len(s)
     K = sum(s[k] ** 2 * np.outer(U[:, k], U[:, k]) for k in range(n))  # K = U S² Uᵀ
     out = []
     for i in range(n):
         a = alpha[i]
         Ka = sum(K[i, j] * alpha[j] for j in range(n))
+        size = 1 + sum(abs(K[i, j]) * alpha[j] for j in range(n)) / lam
         if dynamics == "eq9":
             f = math.log((1 - a) / a) - Ka / lam
+            size += abs(math.log(a)) + abs(math.log(1 - a))
         elif dynamics == "eq10":
             f = -math.log(a) - Ka / lam - a  # A = λ⁻¹U(S²+λI)Uᵀ = K/λ + I
+            size += abs(math.log(a)) + a
         elif dynamics == "sd":
             f = math.log((1 - a) / a) - a / lam
+            size = 1 + abs(math.log(a)) + abs(math.log(1 - a)) + a / lam
         else:
             f = math.log((1 - a) / a) - gamma * y[i] - a / lam
-        out.append(abs(f))
+            size = 1 + abs(math.log(a)) + abs(math.log(1 - a)) + abs(gamma) + a / lam
+        out.append(abs(f) / size if relative else abs(f))
     return max(out)
 
 
@@ -57,11 +63,15 @@ def test_fixed_points_satisfy_their_equation(n, dynamics):
     s, U, lam = random_batch(n, 300, rng)
     r = solve_fixed_points(s, U, lam, dynamics)
     assert r.alpha.shape == (300, n) and r.residual.shape == (300,)
-    assert np.all(r.residual <= TOL)
-    # Independent evaluation in plain Python; 2e-12: the engine stops at 1e-12 and the
-    # naive sums here add a few ulp of the O(10) terms (|log α| ≤ ~10 on these domains).
-    worst = max(F_independent(r.alpha[i], s[i], U[i], lam[i], dynamics) for i in range(300))
+    assert np.all(r.relative_residual <= TOL)
+    # Independent evaluation in plain Python, relative to the terms' size; 2e-12: the
+    # engine stops at 1e-12 and the naive sums here add a few ulp of the terms.
+    worst = max(F_independent(r.alpha[i], s[i], U[i], lam[i], dynamics, relative=True) for i in range(300))
     assert worst <= 2e-12
+    # The reported residual is the absolute max |F_i| recomputed from α: it agrees with
+    # the plain-Python one to rounding (terms ≤ ~1e4 here: 1e-11 covers their ulps).
+    indep = np.array([F_independent(r.alpha[i], s[i], U[i], lam[i], dynamics) for i in range(300)])
+    assert np.all(np.abs(r.residual - indep) <= 1e-11)
     if dynamics != "eq10":
         assert np.all((r.alpha > 0) & (r.alpha < 1))
 
@@ -72,7 +82,8 @@ def test_b5_variant_and_its_z():
     y = rng.choice([-1.0, 1.0], (200, 3))
     gamma = rng.uniform(-1, 3, 200)
     r = solve_fixed_points(s, U, lam, "b5", y=y, gamma=gamma)
-    worst = max(F_independent(r.alpha[i], s[i], U[i], lam[i], "b5", y[i], gamma[i]) for i in range(200))
+    worst = max(F_independent(r.alpha[i], s[i], U[i], lam[i], "b5", y[i], gamma[i], relative=True)
+                for i in range(200))
     assert worst <= 2e-12
     # z* = Uᵀ(γy + α/λ), from ŷ: ω = Yŷ = γy + α/λ and z = UᵀYŷ (Eq. 4)
     for i in range(0, 200, 37):
@@ -103,9 +114,11 @@ def test_uncoupled_case_matches_lambert_w_closed_form():
     r = solve_fixed_points(s, np.eye(2), lam, "eq10")
     a = 1 + s**2 / lam[:, None]
     expected = np.real(lambertw(a)) / a
-    # Stopping rule |F| ≤ 1e-12 with |dF/dlog α| = 1 + a α ≥ 1 ⇒ |Δ log α| ≤ 1e-12;
-    # plus 1e-14 for lambertw's and the division's rounding.
-    assert np.max(np.abs(r.alpha / expected - 1)) < 1e-12 + 1e-14
+    # Stopping rule |F_i| ≤ 1e-12·S_i with |dF/dlog α| = 1 + a α ≥ 1 ⇒ |Δ log α| ≤ 1e-12·S_i
+    # (S_i = 1 + |log α| + aα, computed here independently); plus 1e-14 for lambertw's and
+    # the division's rounding.
+    S = 1 + np.abs(np.log(expected)) + a * expected
+    assert np.all(np.abs(r.alpha / expected - 1) < 1e-12 * S + 1e-14)
 
 
 def test_two_by_two_path_agrees_with_mpmath_and_general_path():
@@ -167,10 +180,14 @@ def test_toy_b1_starvation_and_sd_decoupling():
 def test_nonconvergence_raises_with_parameters():
     s, U, lam = np.array([[9.0, 0.2], [1.0, 1.0]]), u_eq15(np.array([0.9, 0.1])), np.array([0.01, 1.0])
     with pytest.raises(NonConvergenceError) as exc:
-        solve_fixed_points(s, U, lam, "eq10", max_iter=1, tol=1e-15)
+        # 1e-18 relative is below float64's resolution (ε/2 ≈ 1.1e-16): even the mpmath
+        # polish, rounded back to float64, cannot meet it.
+        solve_fixed_points(s, U, lam, "eq10", max_iter=1, tol=1e-18)
     msg = str(exc.value)
     assert "of 2 points did not converge" in msg and "s=[" in msg and "lam=" in msg
     assert isinstance(exc.value, RuntimeError) and exc.value.count >= 1
+    # The error carries the point's true residual (recomputed from α), not inf.
+    assert 0.0 < exc.value.residual < 1e-10 and "relative_residual=" in msg
 
 
 def test_alpha_ge_one_mask():

@@ -16,8 +16,10 @@ def central_fd(s, U, lam, dynamics, rel_step):
         sp, sm = s.copy(), s.copy()
         sp[:, j] = np.sqrt(s[:, j] ** 2 + h)
         sm[:, j] = np.sqrt(s[:, j] ** 2 - h)
-        zp = solve_fixed_points(sp, U, lam, dynamics).z
-        zm = solve_fixed_points(sm, U, lam, dynamics).z
+        # tol 1e-14 (relative to the terms' size S ≲ 1e2 here): the difference quotient
+        # divides the solves' residual by h ~ 1e-4, so they must be near rounding level.
+        zp = solve_fixed_points(sp, U, lam, dynamics, tol=1e-14).z
+        zm = solve_fixed_points(sm, U, lam, dynamics, tol=1e-14).z
         out[:, :, j] = (zp - zm) / (2 * h[:, None])
     return out
 
@@ -32,7 +34,7 @@ def test_implicit_differentiation_matches_central_differences(n, dynamics):
     U = u_eq15(rng.uniform(-0.9, 0.9, N)) if n == 2 else random_near_identity_u(n, 0.4, (N,), rng)
     J = dz_ds2(s, U, lam, dynamics)
     # Step h = 1e-4·s_j² (relative): truncation O(h²) ~ 1e-8 relative, rounding of the
-    # 1e-12-residual solves ~1e-12/1e-4 = 1e-8; tolerance 1e-6 of the matrix's
+    # solves (run at tol 1e-14 relative, see central_fd) ~1e-12/1e-4 = 1e-8; tolerance 1e-6 of the matrix's
     # largest entry leaves a factor 100 of margin and still catches any sign, factor or
     # index error (those are O(1) relative).
     fd = central_fd(s, U, lam, dynamics, 1e-4)

@@ -240,6 +240,7 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
         "alpha": res.alpha.tolist(),
         "z": res.z.tolist(),
         "residual": float(res.residual),
+        "relative_residual": float(res.relative_residual),
         "iterations": int(res.iterations),
         "alpha_first_order": None,
         "z_first_order": None,
@@ -252,6 +253,12 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     if args.dynamics == "eq10":  # Lemma 1 and Theorem 2 are statements about Eq. 10
         out["alpha_first_order"] = fo.lemma1_alpha(s, U, lam).tolist()
         out["z_first_order"] = fo.lemma1_z(s, U, lam).tolist()
+        # Lemma 1's α₀* read two ways: Eq. 56 (W(A_ii)/A_ii, used above) and "at δ = 0".
+        a0 = fo.alpha0_readings(s, U, lam)
+        out["alpha0_eq56"] = a0["eq56"].tolist()
+        out["alpha0_delta0"] = a0["delta0"].tolist()
+        out["alpha_first_order_delta0"] = fo.lemma1_alpha(s, U, lam, "delta0").tolist()
+        out["alpha0_readings_max_abs_difference"] = float(np.max(np.abs(a0["eq56"] - a0["delta0"])))
         d = delta_of_eq15(U)
         if d is not None:
             args2 = (s[0], s[1], lam, float(d))
@@ -269,8 +276,14 @@ def _cmd_fixed_point(args: argparse.Namespace) -> int:
     print(f"dynamics: {args.dynamics}   n = {n}   lambda = {lam:g}")
     print(f"alpha*                 = {fmt(out['alpha'])}")
     print(f"z*                     = {fmt(out['z'])}")
-    print(f"residual max|F|        = {out['residual']:.3e}   iterations = {out['iterations']}")
+    print(f"residual max|F|        = {out['residual']:.3e}   max|F_i|/S_i = {out['relative_residual']:.3e}"
+          f"   iterations = {out['iterations']}")
     print(f"alpha* (Lemma 1)       = {fmt(out['alpha_first_order'])}")
+    if "alpha0_eq56" in out:
+        print(f"alpha0* (Eq. 56, W(A_ii)/A_ii) = {fmt(out['alpha0_eq56'])}")
+        print(f"alpha0* (Lemma 1, at delta=0)  = {fmt(out['alpha0_delta0'])}   "
+              f"max difference {out['alpha0_readings_max_abs_difference']:.3e} (O(delta^2))")
+        print(f"alpha* (Lemma 1, alpha0 at delta=0) = {fmt(out['alpha_first_order_delta0'])}")
     print(f"z* (Lemma 1)           = {fmt(out['z_first_order'])}")
     print("dz*/ds^2 (row i = z_i, column j = s_j^2) =")
     print(np.array2string(dz, precision=10, separator=", "))

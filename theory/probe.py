@@ -5,6 +5,7 @@ fixed point of Eq. 10 (or of Eq. 10 against Eq. 9), computed by the numeric engi
 (``theory.engine``) on whole grids at once:
 
 - ``z2_lemma1``: z2* from Lemma 1's α* (Eq. 14, α0 of Eq. 56) vs exact z2*;
+- ``z2_lemma1_delta0``: the same with α0 read as the lemma words it, the fixed point at δ = 0;
 - ``z2_first_order``: z2* expanded to first order in δ (the Thm. 2 proof, Eq. 64) vs exact;
 - ``dz2_ds1sq_first_order``: first-order dz2*/ds1² (Eq. 65) vs the exact sensitivity
   (implicit differentiation), with the points where their *signs* disagree;
@@ -19,7 +20,7 @@ Example:
     >>> from theory.probe import thresholds
     >>> rows = thresholds(s1_values=(2.0,), lams=(1.0,), n_delta=200)
     >>> sorted(r["quantity"] for r in rows)
-    ['dz2_ds1sq_first_order', 'z2_first_order', 'z2_lemma1']
+    ['dz2_ds1sq_first_order', 'z2_first_order', 'z2_lemma1', 'z2_lemma1_delta0']
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from theory.engine.first_order import (
 from theory.engine.fixed_points import solve_fixed_points
 from theory.engine.sensitivities import dz_ds2
 
-QUANTITIES = ("z2_first_order", "dz2_ds1sq_first_order", "z2_lemma1")
+# z2_lemma1: Lemma 1 with α₀* of Eq. 56 (W(A_ii)/A_ii); z2_lemma1_delta0: with α₀* at δ = 0.
+QUANTITIES = ("z2_first_order", "dz2_ds1sq_first_order", "z2_lemma1", "z2_lemma1_delta0")
 # The paper's own thresholds of interest (issue 4): s2 = 1, these s1 and λ.
 THRESHOLD_S1 = (2.0, 5.0, 10.0)
 THRESHOLD_LAMS = (0.01, 1.0, 100.0)
@@ -69,10 +71,12 @@ def quantity_errors(s1: np.ndarray, s2: np.ndarray, lam: np.ndarray, delta: np.n
     dz = dz_ds2(s, U, lam, "eq10", result=fp)[..., 1, 0]
     z2_fo = z_first_order_delta(s1, s2, lam, delta)[..., 1]
     z2_l1 = lemma1_z_eq15(s1, s2, lam, delta)[..., 1]
+    z2_l0 = lemma1_z_eq15(s1, s2, lam, delta, alpha0="delta0")[..., 1]
     dz_fo = dz2_ds1sq_first_order_derived(s1, s2, lam, delta)
     return {
         "z2_first_order": _rel(z2_fo, z2),
         "z2_lemma1": _rel(z2_l1, z2),
+        "z2_lemma1_delta0": _rel(z2_l0, z2),
         "dz2_ds1sq_first_order": _rel(dz_fo, dz),
         "dz2_exact_eq10": dz,
         "dz2_first_order": dz_fo,
@@ -312,7 +316,8 @@ def figures(result: dict) -> dict:
     arrays = result["_arrays"]
     maps: list[Maps] = arrays["maps"]
     figs = {}
-    titles = {"z2_lemma1": "z2* from Lemma 1 (Eq. 14)", "z2_first_order": "z2* to first order (Eq. 64)",
+    titles = {"z2_lemma1": "z2* from Lemma 1 (Eq. 14)", "z2_lemma1_delta0": "z2* from Lemma 1, α0* at δ = 0",
+              "z2_first_order": "z2* to first order (Eq. 64)",
               "dz2_ds1sq_first_order": "dz2*/ds1² first order (Eq. 65)"}
     fig, axes = plt.subplots(len(QUANTITIES), len(maps), figsize=(4.2 * len(maps), 3.6 * len(QUANTITIES)),
                              squeeze=False, constrained_layout=True)

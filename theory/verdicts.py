@@ -28,6 +28,7 @@ DERIVATION_MODULES = (
     "uncoupled",
     "perturbation",
     "starvation",
+    "theorem2_exact",
     "decoupling",
     "toy",
     "setups",

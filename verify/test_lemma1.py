@@ -83,3 +83,45 @@ def test_eq14_error_shrinks_as_delta_squared(s1, s2, lam):
     # err/δ² converges (Richardson): successive ratios differ by O(δ).
     c = err / deltas**2
     assert abs(c[0] / c[1] - 1) < 0.05
+
+
+# ---- Lemma 1's α₀*, two readings: the lemma's "at δ = 0" (U = I: W(a)/a, a = 1 + s²/λ)
+# and App. C.9's Eq. 56 (W(A_ii)/A_ii with the coupled A). Their difference is measured
+# here (not asserted from a formula): fitted log-log slopes over a δ ladder.
+
+
+@pytest.mark.parametrize("s1,s2,lam", [(2.0, 1.0, 1.0), (5.0, 1.0, 0.1), (3.0, 2.0, 10.0)])
+def test_alpha0_readings_differ_at_second_order(s1, s2, lam):
+    from theory.engine.first_order import alpha0_readings
+    from theory.report import record_evidence
+
+    deltas = np.logspace(-4, -1.5, 8)
+    d_a0, d_l1, e56, e0 = [], [], [], []
+    for d in deltas:
+        U = u15_printed(d)
+        r = alpha0_readings(np.array([s1, s2]), U, lam)
+        d_a0.append(np.max(np.abs(r["eq56"] - r["delta0"])))
+        a = lemma1_alpha(np.array([s1, s2]), U, lam)
+        b = lemma1_alpha(np.array([s1, s2]), U, lam, "delta0")
+        d_l1.append(np.max(np.abs(a - b)))
+        # tol 1e-15 (relative): the smallest differences (~1e-13) must sit above the solve's.
+        exact = solve_fixed_points(np.array([s1, s2]), U, lam, "eq10", tol=1e-15).alpha
+        e56.append(np.max(np.abs(a - exact)))
+        e0.append(np.max(np.abs(b - exact)))
+
+    def slope(e):
+        return np.polyfit(np.log(deltas), np.log(e), 1)[0]
+
+    sl = {k: slope(np.array(v)) for k, v in (("alpha0", d_a0), ("lemma1", d_l1), ("err_eq56", e56), ("err_delta0", e0))}
+    # α₀* readings: A_ii − a_i = O(δ²) → slope 2; one Newton step (Eq. 14) squares the start's
+    # error, so the two Lemma 1 outputs differ one order higher; both stay O(δ²) from the exact α*.
+    # ±0.1: the next-order term bends a fitted slope by a few % at δ ≤ 0.03.
+    assert 1.9 < sl["alpha0"] < 2.1, sl
+    assert 2.9 < sl["lemma1"] < 3.1, sl
+    assert 1.9 < sl["err_eq56"] < 2.1 and 1.9 < sl["err_delta0"] < 2.1, sl
+    record_evidence("lemma1", route="α₀* readings: Eq. 56 (W(A_ii)/A_ii) vs at δ = 0 (W(a_i)/a_i)",
+                    description=f"s1={s1}, s2={s2}, λ={lam}: |α₀(Eq. 56) − α₀(δ=0)| ∝ δ^{sl['alpha0']:.3f}; "
+                                f"Lemma 1's α from the two differ ∝ δ^{sl['lemma1']:.3f}; error vs exact "
+                                f"α* ∝ δ^{sl['err_eq56']:.3f} (Eq. 56) and δ^{sl['err_delta0']:.3f} (δ = 0), "
+                                "δ ∈ [1e-4, 0.03]",
+                    max_abs_error=float(max(d_a0)))

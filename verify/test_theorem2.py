@@ -24,6 +24,7 @@ from theory.engine.first_order import dz2_ds1sq_first_order_derived
 from theory.engine.fixed_points import solve_fixed_points
 from theory.engine.sensitivities import dz_ds2
 from theory.report import record_evidence
+from theory.theorem2_exact import dz2_ds1sq_closed_form, dz_ds2_closed_form, judge
 from verify._strategies import eq15_points, u15_printed
 from verify._support import E, G, Tracker, V, assert_verdict
 
@@ -35,6 +36,7 @@ EXPECTED = {
     "eq64": (E, "δ⁰ term has s1² for s2²; δ¹ term verified"),
     "eq65": (V, "first-order dz2*/ds1², exact in the w-parametrisation"),
     "thm2": (G, "proved to first order in δ and for δ > 0 only; exact sign holds for 0 < δ < 1/√2"),
+    "thm2_corrected": (V, "exact closed form by implicit differentiation; sign region proved for Eq. 9 and Eq. 10"),
 }
 
 
@@ -154,3 +156,52 @@ def test_figure_first_order_vs_exact_against_delta():
                                 "tracks it only for small δ",
                     figure=fig, figure_name="dz2_vs_delta")
     plt.close(fig)
+
+
+# ---- The exact Theorem 2 (theory.theorem2_exact) against the engine's implicit
+# differentiation (theory.engine.sensitivities: a batched linear solve of (I + DM)X = DB,
+# no closed form): the closed form is evaluated at the engine's α* only.
+
+
+@given(eq15_points(delta_max=0.999), st.sampled_from(["eq10", "eq9"]), st.booleans())
+def test_exact_closed_form_equals_engine_sensitivity(p, dyn, neg):
+    s1, s2, lam, d = p
+    d = -d if neg else d
+    fp, ref = _exact(s1, s2, lam, d, dyn)
+    got = dz2_ds1sq_closed_form(fp.alpha, s1, s2, lam, d, dyn)
+    # 1e-9 relative (of the matrix's largest entry, where dz2/ds1² itself passes through 0):
+    # both are float64 evaluations at the same α*, each losing ≲ 1e-12 to the det and the
+    # difference p2 − p1; the residual 1e-12·S of α* moves both alike.
+    scale = np.max(np.abs(dz_ds2(np.array([s1, s2]), u15_printed(d), lam, dyn, result=fp)))
+    assert abs(got - ref) <= 1e-9 * max(abs(ref), 1e-3 * scale), (got, ref)
+    # The sign is the proved one.
+    if abs(abs(d) - 2**-0.5) > 1e-6:
+        assert np.sign(got) == (-1.0 if 0 < d < 2**-0.5 else 1.0)
+
+
+@pytest.mark.parametrize("n", [3, 4, 6])
+@pytest.mark.parametrize("dyn", ["eq10", "eq9"])
+def test_general_n_matrix_form_equals_engine(n, dyn):
+    from theory.engine.hard_suite import haar_orthogonal
+
+    rng = np.random.default_rng(n)
+    s = 10 ** rng.uniform(-1, 1, (30, n))
+    lam = 10 ** rng.uniform(-2, 2, 30)
+    U = haar_orthogonal(n, 30, rng)
+    fp = solve_fixed_points(s, U, lam, dyn)
+    ref = dz_ds2(s, U, lam, dyn, result=fp)
+    got = dz_ds2_closed_form(fp.alpha, s, U, lam, dyn)
+    scale = np.max(np.abs(ref), axis=(1, 2), keepdims=True)
+    assert np.max(np.abs(got - ref) / scale) < 1e-9  # two float64 solves of the same system
+
+
+def test_corrected_theorem_verdict_follows_the_stated_region():
+    from theory.claims import CLAIMS
+
+    stated = dict(CLAIMS["thm2_corrected"].printed)
+    assert judge(stated).verdict is V
+    # The printed theorem's region (all of 0 < δ < 1) is not what is proved: stating it fails.
+    wrong = dict(stated, negative=sp.Interval.open(0, 1))
+    assert judge(wrong).verdict is not V
+    wrong0 = dict(stated, zero=sp.FiniteSet(0, 1 / sp.sqrt(2)))
+    assert judge(wrong0).verdict is not V

@@ -174,3 +174,33 @@ CLAIMS: list[Claim] = [
         order="proof is first order in δ (Lemma 1, Eq. 63-65); the theorem states no order",
     ),
 ]
+
+# ---- Our corrected Theorem 2 (not printed in the paper): the exact sign region of
+# dz2*/d(s1²) at the fixed point of Eq. 9 and Eq. 10, all orders in δ; judged by
+# theory.theorem2_exact, which proves it. "printed" holds the statement as stated here.
+_dlt = sp.Symbol("delta", real=True)
+CLAIMS.append(
+    Claim(
+        id="thm2_corrected",
+        equation="Thm. 2 (corrected, ours)",
+        section="§3.3; App. C.10",
+        title="Theorem 2, exact: the sign region of dz2*/ds1²",
+        latex=r"\frac{\mathrm{d}z_2^*}{\mathrm{d}s_1^2} = \frac{c\,\delta\, s_2^2\,(c\alpha_1^* + \delta\alpha_2^*)(p_2 - p_1)}"
+              r"{\lambda^2 \det(P + M)} < 0 \iff 0 < \delta < 1/\sqrt{2}",
+        printed={
+            "criterion": sp.Lt(dz2_ds1sq, 0),
+            "negative": sp.Interval.open(0, 1 / sp.sqrt(2)),
+            "zero": sp.FiniteSet(-1 / sp.sqrt(2), 0, 1 / sp.sqrt(2)),
+            "positive": sp.Union(sp.Interval.open(-1, -1 / sp.sqrt(2)), sp.Interval.open(-1 / sp.sqrt(2), 0),
+                                 sp.Interval.open(1 / sp.sqrt(2), 1)),
+            "variable": _dlt,
+        },
+        statement="Ours, replacing Thm. 2: for U of Eq. 15 with −1 < δ < 1, s1 > s2 > 0 and λ > 0, at the exact "
+                  "fixed point of Eq. 10 and of Eq. 9, dz2*/ds1² = cδ s2²(cα1* + δα2*)(p2 − p1)/(λ² det(P + M)) "
+                  "(c = √(1−δ²), p_i = 1/α_i* for Eq. 10, 1/(α_i*(1−α_i*)) for Eq. 9, M = A resp. K/λ), and it is "
+                  "< 0 exactly for 0 < δ < 1/√2, = 0 at δ ∈ {−1/√2, 0, 1/√2}, > 0 elsewhere.",
+        assumptions=("U of Eq. 15, −1 < δ < 1", "s1 > s2 > 0", "λ > 0", "exact fixed point of Eq. 10 or Eq. 9"),
+        kind=Kind.SIGN,
+        transcription_note="Not a transcription: our corrected statement, shown beside the printed Thm. 2.",
+    )
+)

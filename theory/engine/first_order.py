@@ -52,19 +52,23 @@ def _args(s1, s2, lam, delta):
     return np.broadcast_arrays(s1, s2, lam, delta)
 
 
-def alpha0_uncoupled(s: object, U: object, lam: object) -> np.ndarray:
-    """α₀* of Eq. 56: α₀,i = W(A_ii)/A_ii, the fixed point with A's off-diagonal dropped.
+ALPHA0_READINGS = ("eq56", "delta0")
 
-    Args:
-        s: Singular values [..., n].
-        U: Orthogonal matrices [..., n, n].
-        lam: λ > 0 [...].
 
-    Returns:
-        α₀* of shape [..., n].
+def alpha0_readings(s: object, U: object, lam: object) -> dict[str, np.ndarray]:
+    """Lemma 1's α₀* in its two readings, [..., n] each.
+
+    - ``"delta0"``: the lemma's words, α₀* is the fixed point at δ = 0 (U = I):
+      α₀,i = W(a_i)/a_i with a_i = 1 + s_i²/λ (Eq. 13's form).
+    - ``"eq56"``: App. C.9, Eq. 56: α₀,i = W(A_ii)/A_ii with A_ii the diagonal of the
+      coupled A = λ⁻¹U(S² + λI)Uᵀ (Eq. 55), i.e. A's off-diagonal dropped.
+
+    They differ at O(δ²): A_ii − a_i = λ⁻¹Σ_k U_ik²(s_k² − s_i²), and for U = I + O(δ)
+    the off-diagonal U_ik² are O(δ²) (Eq. 15: A_11 − a_1 = δ²(s_2² − s_1²)/λ).
     """
     s, U, lam, _, _, n, batch = _prepare(s, U, lam)
-    return _alpha0(_A(s, U, lam, n, batch))
+    a = np.broadcast_to(1.0 + s * s / lam[..., None], batch + (n,))
+    return {"eq56": _alpha0(_A(s, U, lam, n, batch)), "delta0": _W(a) / a}
 
 
 def _A(s, U, lam, n, batch):
@@ -79,18 +83,27 @@ def _alpha0(A):
     return _W(Aii) / Aii
 
 
-def _lemma1(s, U, lam):
+def _lemma1(s, U, lam, alpha0="eq56"):
     """Lemma 1's α with the inputs validated once; returns (α, s, U, λ) prepared."""
+    if alpha0 not in ALPHA0_READINGS:
+        raise ValueError(f"alpha0 must be one of {', '.join(ALPHA0_READINGS)}; got {alpha0!r}")
     s, U, lam, _, _, n, batch = _prepare(s, U, lam)
     A = _A(s, U, lam, n, batch)
-    a0 = _alpha0(A)
+    if alpha0 == "eq56":
+        a0 = _alpha0(A)
+    else:
+        a = np.broadcast_to(1.0 + s * s / lam[..., None], batch + (n,))
+        a0 = _W(a) / a
     Mx = A + np.eye(n) * (1.0 / a0)[..., None, :]
     rhs = 1.0 - np.log(a0)
     return np.linalg.solve(Mx, rhs[..., None])[..., 0], s, U, lam
 
 
-def lemma1_alpha(s: object, U: object, lam: object) -> np.ndarray:
+def lemma1_alpha(s: object, U: object, lam: object, alpha0: str = "eq56") -> np.ndarray:
     """Lemma 1 (Eq. 14): α* ≈ (1 − log α₀*)[A + diag(1/α₀*)]⁻¹, any n.
+
+    ``alpha0`` picks the reading of α₀* (see ``alpha0_readings``): ``"eq56"`` (default,
+    App. C.9) or ``"delta0"`` (the lemma's "at δ = 0").
 
     The paper's α is a row vector and A + diag(1/α₀) is symmetric, so
     α = [A + diag(1/α₀)]⁻¹ (1 − log α₀) as a column.
@@ -103,10 +116,10 @@ def lemma1_alpha(s: object, U: object, lam: object) -> np.ndarray:
     Returns:
         First-order α* of shape [..., n].
     """
-    return _lemma1(s, U, lam)[0]
+    return _lemma1(s, U, lam, alpha0)[0]
 
 
-def lemma1_z(s: object, U: object, lam: object) -> np.ndarray:
+def lemma1_z(s: object, U: object, lam: object, alpha0: str = "eq56") -> np.ndarray:
     """z of Eq. 11 evaluated at Lemma 1's α: λ⁻¹ S² Uᵀ α_Lemma1.
 
     Args:
@@ -117,7 +130,7 @@ def lemma1_z(s: object, U: object, lam: object) -> np.ndarray:
     Returns:
         Array [..., n].
     """
-    a, s, U, lam = _lemma1(s, U, lam)
+    a, s, U, lam = _lemma1(s, U, lam, alpha0)
     return s * s / lam[..., None] * (np.swapaxes(U, -1, -2) @ a[..., None])[..., 0]
 
 
@@ -127,10 +140,10 @@ def lemma1_alpha_eq15(s1: object, s2: object, lam: object, delta: object) -> np.
     return lemma1_alpha(np.stack([s1, s2], -1), u_eq15(delta), lam)
 
 
-def lemma1_z_eq15(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
+def lemma1_z_eq15(s1: object, s2: object, lam: object, delta: object, alpha0: str = "eq56") -> np.ndarray:
     """z of Eq. 11 at Lemma 1's α for n = 2, U of Eq. 15 (shape [..., 2])."""
     s1, s2, lam, delta = _args(s1, s2, lam, delta)
-    return lemma1_z(np.stack([s1, s2], -1), u_eq15(delta), lam)
+    return lemma1_z(np.stack([s1, s2], -1), u_eq15(delta), lam, alpha0)
 
 
 def z_first_order_delta(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
