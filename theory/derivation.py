@@ -61,6 +61,9 @@ class Verdict(str, enum.Enum):
     ERRATUM = "erratum"
     REFUTED = "refuted"
     REGIME = "holds-only-in-regime"
+    #: Not a verdict on the paper: the derivation itself raised while judging the claim
+    #: (a bug of ours). Only this claim fails; the others keep their verdicts.
+    ERROR = "derivation-error"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
@@ -132,21 +135,42 @@ class Derivation:
         return all(st.check is None or st.check.passed for st in self.steps)
 
 
-@dataclass
+#: Keys every counterexample dict carries: where, and the precision it was rechecked at.
+COUNTEREXAMPLE_KEYS = ("point", "recheck_dps")
+
+
+@dataclass(frozen=True)
 class Comparison:
     """A printed claim confronted with its independent derivation.
+
+    Built only with what its verdict needs (checked in ``__post_init__``, ValueError naming
+    the field otherwise):
+
+    - ``verified``: ``check`` passed (an exact proof or numeric evidence);
+    - ``erratum``: ``check`` failed, a ``counterexample`` rechecked at ≥ RECHECK_DPS digits,
+      a ``corrected`` form and a passing ``corrected_check`` (corrected == derived);
+    - ``refuted``: ``check`` failed and a ``counterexample`` rechecked at ≥ RECHECK_DPS digits;
+    - ``holds-only-in-regime``: ``regime`` states the condition, ``regime_check`` shows the
+      printed statement holds under it (passes), and ``check`` (the unconditional
+      comparison) did not pass — otherwise the claim would be verified;
+    - ``derivation-error``: ``error`` says what raised.
 
     Attributes:
         claim_id: Id of the claim in ``theory.claims.CLAIMS``.
         verdict: The verdict.
         printed: The printed form (SymPy), as transcribed.
         derived: The derived form (SymPy), from the definitions.
-        check: Printed vs derived.
+        check: Printed vs derived, unconditionally.
         corrected: For an erratum: the corrected printed form.
         corrected_check: Corrected vs derived.
-        counterexample: Where printed != derived: the point and both values at
-            50 and 100 digits (strings).
+        counterexample: Where printed != derived: the point, both values at 50 and 100
+            digits (strings) and ``recheck_dps``, the precision of the recheck.
         regime: For ``holds-only-in-regime``: the regime, in words.
+        regime_check: For ``holds-only-in-regime``: the printed statement checked under the
+            regime's condition.
+        cited: For a claim whose printed content is a citation or prose: the printed datum
+            and the derived one, e.g. ``{"printed": "Eq. 13", "derived": "Eq. 12"}``.
+        error: For ``derivation-error``: the exception, type and message.
         routes: Which routes were compared, e.g. ``("printed", "derived")``.
         derivation: The steps that produced ``derived``.
         notes: Anything a reader must know (OCR garbling, ambiguity).
@@ -164,6 +188,71 @@ class Comparison:
     routes: tuple[str, ...] = ("printed", "derived")
     derivation: Derivation | None = None
     notes: str = ""
+    regime_check: Check | None = None
+    cited: dict[str, Any] | None = None
+    error: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.claim_id, str) or not self.claim_id:
+            raise ValueError(f"claim_id must be a non-empty string; got {self.claim_id!r}")
+        if not isinstance(self.verdict, Verdict):
+            raise ValueError(f"{self.claim_id}: verdict must be a Verdict; got {self.verdict!r}")
+        v, cid = self.verdict, self.claim_id
+        if v is Verdict.ERROR:
+            if not self.error.strip():
+                raise ValueError(f"{cid}: a derivation-error needs the error")
+            return
+        if self.error:
+            raise ValueError(f"{cid}: error is only for derivation-error, not {v.value}")
+        if v is Verdict.VERIFIED:
+            if self.check is None or not self.check.passed:
+                raise ValueError(f"{cid}: verified needs a passing check (proof or evidence)")
+            return
+        if v is Verdict.REGIME:
+            if not self.regime.strip():
+                raise ValueError(f"{cid}: holds-only-in-regime needs the regime stated")
+            if self.regime_check is None or not self.regime_check.passed:
+                raise ValueError(f"{cid}: holds-only-in-regime needs a passing regime_check "
+                                 "(the printed statement checked under the regime's condition)")
+            if self.check is not None and self.check.passed:
+                raise ValueError(f"{cid}: the unconditional check passed: the verdict is verified, "
+                                 "not holds-only-in-regime")
+            return
+        # erratum, refuted: the printed form fails, shown by a rechecked counterexample.
+        if self.check is None or self.check.passed:
+            raise ValueError(f"{cid}: {v.value} needs a failing check of the printed form")
+        _check_counterexample(cid, self.counterexample)
+        if v is Verdict.ERRATUM:
+            if self.corrected is None:
+                raise ValueError(f"{cid}: erratum needs the corrected form")
+            if self.corrected_check is None or not self.corrected_check.passed:
+                raise ValueError(f"{cid}: erratum needs a passing corrected_check (corrected == derived)")
+
+
+def _check_counterexample(cid: str, cx: dict[str, Any] | None) -> None:
+    if not isinstance(cx, dict):
+        raise ValueError(f"{cid}: counterexample must be a dict with keys {COUNTEREXAMPLE_KEYS}; got {cx!r}")
+    missing = [k for k in COUNTEREXAMPLE_KEYS if k not in cx]
+    if missing:
+        raise ValueError(f"{cid}: counterexample lacks {missing}")
+    if not isinstance(cx["recheck_dps"], int) or cx["recheck_dps"] < RECHECK_DPS:
+        raise ValueError(f"{cid}: counterexample must be rechecked at >= {RECHECK_DPS} digits; "
+                         f"got recheck_dps={cx['recheck_dps']!r}")
+
+
+def guarded(claim_id: str, judge: Callable[[], Comparison]) -> Comparison:
+    """Run one claim's judgement; an exception fails this claim only (``derivation-error``).
+
+    A false derivation step must fail its own claim, not the whole verdict table.
+    """
+    try:
+        comp = judge()
+    except Exception as exc:  # noqa: BLE001 - any failure of a derivation is this claim's error
+        return Comparison(claim_id, Verdict.ERROR, error=f"{type(exc).__name__}: {exc}")
+    if comp.claim_id != claim_id:
+        return Comparison(claim_id, Verdict.ERROR,
+                          error=f"judge for {claim_id!r} returned a comparison of {comp.claim_id!r}")
+    return comp
 
 
 # --------------------------------------------------------------------------- sampling
@@ -397,6 +486,7 @@ def find_counterexample(
                 "printed_100": [mpmath.nstr(v, 30) for v in p100],
                 "derived_100": [mpmath.nstr(v, 30) for v in d100],
                 "rel_diff": float(rel100),
+                "recheck_dps": RECHECK_DPS,
             }
     return None
 
@@ -480,3 +570,170 @@ def compare(
                           derivation=derivation, notes=notes)
     return Comparison(claim_id, Verdict.REFUTED, printed, derived, chk, None, None, cx,
                       derivation=derivation, notes=notes)
+
+
+# ------------------------------------------------------------------ relations and intervals
+
+#: SymPy relational class → operator of ``lhs − rhs`` against 0.
+_OPS: dict[type, str] = {
+    sp.StrictGreaterThan: ">", sp.GreaterThan: ">=", sp.StrictLessThan: "<", sp.LessThan: "<=",
+    sp.Equality: "==", sp.Unequality: "!=",
+}
+_CLS = {v: k for k, v in _OPS.items()}
+_FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
+#: The sign facts a derivation can prove about d = lhs − rhs, and the operators they make
+#: true for *every* admissible point; the first is the strongest.
+SIGN_FACTS: dict[str, tuple[str, ...]] = {
+    "positive": (">", ">=", "!="),
+    "nonnegative": (">=",),  # ≥ 0 with equality attained somewhere
+    "negative": ("<", "<=", "!="),
+    "nonpositive": ("<=",),  # ≤ 0 with equality attained somewhere
+    "zero": ("==", ">=", "<="),
+}
+
+
+def relation_op(rel: Any) -> str:
+    """The operator of a SymPy relational (``">"``, ``">="``, ...); ValueError if not one."""
+    for cls, op in _OPS.items():
+        if type(rel) is cls:
+            return op
+    raise ValueError(f"not a relational: {rel!r}")
+
+
+def make_relation(lhs: Any, op: str, rhs: Any) -> sp.Basic:
+    """``lhs op rhs`` as an unevaluated SymPy relational."""
+    return _CLS[op](lhs, rhs, evaluate=False)
+
+
+def _holds(op: str, v: mpmath.mpf, zero_tol: mpmath.mpf) -> bool:
+    z = abs(v) <= zero_tol
+    return {">": v > zero_tol, ">=": v >= -zero_tol, "<": v < -zero_tol, "<=": v <= zero_tol,
+            "==": z, "!=": not z}[op]
+
+
+def relation_counterexample(gap: Any, op: str, witnesses: Sequence[Mapping[sp.Symbol, Any]]
+                            ) -> dict[str, Any] | None:
+    """The first witness point where ``gap op 0`` fails, at 50 digits and again at 100.
+
+    ``gap`` is evaluated with ``doit()``; a value within 10^-(dps−10) of 0 counts as 0
+    (round-off of a true zero at that precision).
+    """
+    g = sp.sympify(gap).doit()
+    for pt in witnesses:
+        vals = {}
+        for dps in (EVIDENCE_DPS, RECHECK_DPS):
+            with mpmath.workdps(dps):
+                v = _eval_at(g, {k: mpmath.mpf(str(sp.N(v, RECHECK_DPS + 10))) for k, v in pt.items()}, dps)[0]
+                vals[dps] = (v, _holds(op, v, mpmath.mpf(10) ** (-(dps - 10))))
+        if not vals[EVIDENCE_DPS][1] and not vals[RECHECK_DPS][1]:
+            return {"point": {str(k): str(v) for k, v in pt.items()},
+                    "relation": f"lhs − rhs {op} 0",
+                    "printed_50": [mpmath.nstr(vals[EVIDENCE_DPS][0], 20)],
+                    "printed_100": [mpmath.nstr(vals[RECHECK_DPS][0], 30)],
+                    "recheck_dps": RECHECK_DPS}
+    return None
+
+
+def judge_relation(
+    claim_id: str,
+    printed: Any,
+    lhs: Any,
+    rhs: Any,
+    *,
+    fact: str,
+    fact_check: Check,
+    witnesses: Sequence[Mapping[sp.Symbol, Any]],
+    derivation: Derivation | None = None,
+    notes: str = "",
+    domains: Mapping[sp.Symbol, Domain] | None = None,
+    constraint: Callable[[dict[sp.Symbol, mpmath.mpf]], bool] | None = None,
+    strategies: Sequence[Callable[[sp.Expr], sp.Expr]] | None = None,
+) -> Comparison:
+    """Judge a printed inequality (its sides, direction and strictness) against a derivation.
+
+    The derivation proves a sign ``fact`` (a key of SIGN_FACTS) about d = lhs − rhs
+    (``fact_check`` must pass) and supplies ``witnesses``: points where d = 0 (for a
+    non-strict fact) and where d ≠ 0. The printed relation's sides are matched with
+    (lhs, rhs) in either orientation; its operator, normalised to "d op 0", is then
+    verified when the fact implies it, and otherwise an erratum: a witness where it fails
+    (at 50 and 100 digits), corrected to the fact's strongest operator on the printed sides.
+
+    Raises:
+        ValueError: unknown fact, or a fact_check that did not pass.
+        AssertionError: the printed operator fails but no witness shows it.
+    """
+    if fact not in SIGN_FACTS:
+        raise ValueError(f"fact must be one of {sorted(SIGN_FACTS)}; got {fact!r}")
+    if not fact_check.passed:
+        raise ValueError(f"{claim_id}: the derivation's sign fact {fact!r} did not pass: {fact_check.detail}")
+    op = relation_op(printed)
+    pl, pr = printed.lhs.doit(), printed.rhs.doit()
+    kw = dict(seed_key=claim_id + "|sides", domains=domains, constraint=constraint, strategies=strategies)
+    same = check_identity(pl - pr, sp.sympify(lhs) - sp.sympify(rhs), **kw)
+    orient = 1
+    if not same.passed:
+        swapped = check_identity(pl - pr, sp.sympify(rhs) - sp.sympify(lhs), **kw)
+        if not swapped.passed:
+            # The printed sides are not the derived ones: compare them as expressions.
+            return compare(claim_id, pl - pr, sp.sympify(lhs) - sp.sympify(rhs), derivation=derivation,
+                           notes="printed sides differ from the derived ones. " + notes,
+                           domains=domains, constraint=constraint)
+        orient, same = -1, swapped
+    norm = op if orient == 1 else _FLIP[op]
+    valid = SIGN_FACTS[fact]
+    if norm in valid:
+        return Comparison(claim_id, Verdict.VERIFIED, printed, make_relation(lhs, valid[0], rhs),
+                          Check(same.method if fact_check.method == "exact" else "numeric", True,
+                                f"printed sides match ({same.method}); derived: lhs − rhs is {fact} "
+                                f"({fact_check.method}: {fact_check.detail}), which implies '{norm}'"),
+                          derivation=derivation, notes=notes)
+    cx = relation_counterexample(pl - pr, op, witnesses)
+    if cx is None:
+        raise AssertionError(f"{claim_id}: printed '{op}' is not implied by '{fact}' but no witness refutes it")
+    best = valid[0] if orient == 1 else _FLIP[valid[0]]
+    corrected = make_relation(printed.lhs, best, printed.rhs)
+    return Comparison(
+        claim_id, Verdict.ERRATUM, printed, make_relation(lhs, valid[0], rhs),
+        Check("counterexample", False, f"printed '{op}' fails at {cx['point']}: lhs − rhs = "
+              f"{cx['printed_50'][0]} (confirmed at {RECHECK_DPS} digits)"),
+        corrected=corrected,
+        corrected_check=Check(fact_check.method, True,
+                              f"'{best}' on the printed sides follows from: lhs − rhs is {fact} "
+                              f"({fact_check.detail})"),
+        counterexample=cx, derivation=derivation, notes=notes)
+
+
+def judge_interval(claim_id: str, printed: sp.Interval, derived: sp.Interval, *, why: Mapping[str, str],
+                   derivation: Derivation | None = None, notes: str = "") -> Comparison:
+    """Judge a printed interval (end points and their openness) against the derived one.
+
+    ``why`` explains, per end point value (str), why it must be excluded or included; the
+    counterexample is an end point (or a point) in the symmetric difference of the two sets.
+    """
+    if not isinstance(printed, sp.Interval) or not isinstance(derived, sp.Interval):
+        raise ValueError(f"{claim_id}: both forms must be sympy Intervals; got {printed!r}, {derived!r}")
+    if printed == derived:
+        return Comparison(claim_id, Verdict.VERIFIED, printed, derived,
+                          Check("exact", True, f"printed {printed} == derived {derived} (end points and openness)"),
+                          derivation=derivation, notes=notes)
+    diff = sp.Union(sp.Complement(printed, derived), sp.Complement(derived, printed))
+    part = diff.args[0] if isinstance(diff, sp.Union) else diff
+    if isinstance(part, sp.FiniteSet):
+        pt = min(part)
+    elif part.start.is_finite and part.end.is_finite:
+        pt = (part.start + part.end) / 2
+    else:
+        pt = part.start + 1 if part.start.is_finite else part.end - 1
+    if diff.contains(pt) != sp.true:
+        raise AssertionError(f"{claim_id}: no point of the difference {diff} found")
+    cx = {"point": {"value": str(pt)}, "in_printed": str(printed.contains(pt)),
+          "in_derived": str(derived.contains(pt)), "why": why.get(str(pt), ""),
+          "recheck_dps": RECHECK_DPS}  # exact set membership: no precision involved
+    corrected = derived
+    return Comparison(claim_id, Verdict.ERRATUM, printed, derived,
+                      Check("counterexample", False, f"{pt} is in the printed {printed} but not in the derived "
+                            f"{derived}" if printed.contains(pt) == sp.true else
+                            f"{pt} is in the derived {derived} but not in the printed {printed}"),
+                      corrected=corrected,
+                      corrected_check=Check("exact", True, f"corrected {corrected} == derived (same set)"),
+                      counterexample=cx, derivation=derivation, notes=notes)
