@@ -1,9 +1,11 @@
 """Collects every claim's comparison with its derivation: the verdict table.
 
-Each derivation module (``theory.legendre``, ``theory.dual``, ...) exposes
-``comparisons() -> list[Comparison]``, one per claim it derives. This module
-gathers them, checks that every claim in ``theory.claims.CLAIMS`` has exactly one,
-and caches the result for the process.
+Each derivation module (``theory.legendre``, ``theory.dual``, ...) declares
+``CLAIM_IDS`` and exposes ``comparisons() -> list[Comparison]``, one per claim it
+derives, each judged inside ``theory.derivation.guarded`` (a derivation that raises
+fails its own claim with ``Verdict.ERROR``). This module gathers them lazily (a lookup
+runs only the module that declares the claim), checks that every claim has exactly
+one, and caches each module's result for the process.
 
 Example:
     >>> from theory.verdicts import verdict_table  # doctest: +SKIP
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Iterator, Mapping
 
 from theory.claims import CLAIMS
 from theory.derivation import Comparison, Verdict
@@ -79,28 +82,52 @@ def _module_table(name: str) -> dict[str, Comparison]:
     return module_comparisons(name)
 
 
-def verdict_table(modules: tuple[str, ...] | None = None) -> dict[str, Comparison]:
-    """Run the derivation modules' comparisons; id → Comparison (paper order).
+class VerdictTable(Mapping[str, Comparison]):
+    """id → Comparison in paper order, computed lazily one derivation module at a time.
+
+    Looking up a claim runs only the module that declares it (``CLAIM_IDS``); iterating
+    runs them all. Each module's result is cached for the process.
+    """
+
+    def __init__(self, modules: tuple[str, ...]):
+        self._modules = modules
+        owner: dict[str, str] = {}
+        for name in modules:
+            for cid in _load(name).CLAIM_IDS:
+                if cid not in CLAIMS:
+                    raise ValueError(f"theory.{name} declares unknown claim {cid!r}")
+                if cid in owner:
+                    raise ValueError(f"claim {cid!r} compared twice ({owner[cid]}, {name})")
+                owner[cid] = name
+        self._owner = {cid: owner[cid] for cid in CLAIMS if cid in owner}
+
+    def __getitem__(self, cid: str) -> Comparison:
+        if cid not in self._owner:
+            raise KeyError(cid)
+        return _module_table(self._owner[cid])[cid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owner)
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+
+def verdict_table(modules: tuple[str, ...] | None = None) -> VerdictTable:
+    """The verdict table: id → Comparison (paper order), computed lazily per module.
 
     Args:
-        modules: Names from DERIVATION_MODULES to run (default: all). Each module's result
-            is cached for the process.
+        modules: Names from DERIVATION_MODULES to include (default: all).
 
     Raises:
-        ValueError: an unknown module name, a module that compares an unknown claim id,
-            or two modules that compare the same claim.
+        ValueError: an unknown module name, a module that declares an unknown claim id,
+            or two modules that declare the same claim.
     """
     names = DERIVATION_MODULES if modules is None else tuple(modules)
     bad = [n for n in names if n not in DERIVATION_MODULES]
     if bad:
         raise ValueError(f"modules must be among {DERIVATION_MODULES}; got {bad}")
-    found: dict[str, Comparison] = {}
-    for name in names:
-        for cid, comp in _module_table(name).items():
-            if cid in found:
-                raise ValueError(f"claim {cid!r} compared twice")
-            found[cid] = comp
-    return {cid: found[cid] for cid in CLAIMS if cid in found}
+    return VerdictTable(names)
 
 
 def module_of(claim_id: str) -> str:
