@@ -135,8 +135,16 @@ class Derivation:
         return all(st.check is None or st.check.passed for st in self.steps)
 
 
-#: Keys every counterexample dict carries: where, and the precision it was rechecked at.
+#: Keys every counterexample dict carries: where, and the precision it was rechecked at
+#: (or ``"exact": True`` in place of ``recheck_dps`` for exact arithmetic).
 COUNTEREXAMPLE_KEYS = ("point", "recheck_dps")
+#: Verdicts on data and released code (by value, so that areas adding them need no change
+#: here): what each needs to be built.
+_DATA_VERDICTS = {
+    "reproduced": "pass", "reproduced on a stand-in": "pass", "matches released code": "pass",
+    "not reproduced": "counterexample", "differs from released code": "counterexample",
+    "needs local data": "fail", "transcription variant": "any",
+}
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,15 @@ class Comparison:
             return
         if self.error:
             raise ValueError(f"{cid}: error is only for derivation-error, not {v.value}")
+        if v.value in _DATA_VERDICTS:  # verdicts on data and code (added by the claim areas of §4, App. A-B)
+            need = _DATA_VERDICTS[v.value]
+            if need == "pass" and (self.check is None or not self.check.passed):
+                raise ValueError(f"{cid}: {v.value} needs a passing check")
+            if need == "fail" and (self.check is None or self.check.passed or not self.check.detail.strip()):
+                raise ValueError(f"{cid}: {v.value} needs a failing check that says why")
+            if need == "counterexample" and not self.counterexample:
+                raise ValueError(f"{cid}: {v.value} needs a counterexample")
+            return
         if v is Verdict.VERIFIED:
             if self.check is None or not self.check.passed:
                 raise ValueError(f"{cid}: verified needs a passing check (proof or evidence)")
@@ -232,9 +249,12 @@ class Comparison:
 def _check_counterexample(cid: str, cx: dict[str, Any] | None) -> None:
     if not isinstance(cx, dict):
         raise ValueError(f"{cid}: counterexample must be a dict with keys {COUNTEREXAMPLE_KEYS}; got {cx!r}")
-    missing = [k for k in COUNTEREXAMPLE_KEYS if k not in cx]
-    if missing:
-        raise ValueError(f"{cid}: counterexample lacks {missing}")
+    if "point" not in cx:
+        raise ValueError(f"{cid}: counterexample lacks 'point'")
+    if cx.get("exact") is True:  # exact (rational/symbolic) arithmetic: no precision to recheck
+        return
+    if "recheck_dps" not in cx:
+        raise ValueError(f"{cid}: counterexample lacks 'recheck_dps' (or 'exact': True)")
     if not isinstance(cx["recheck_dps"], int) or cx["recheck_dps"] < RECHECK_DPS:
         raise ValueError(f"{cid}: counterexample must be rechecked at >= {RECHECK_DPS} digits; "
                          f"got recheck_dps={cx['recheck_dps']!r}")

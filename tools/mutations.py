@@ -214,7 +214,11 @@ MUTATIONS: tuple[Mutation, ...] = (
       "num = delta * lam * s2**2 * (np.exp(W1) - np.exp(W2)) * (W1 + 1)",
       "num = delta * lam * s2**2 * (np.exp(W1) - np.exp(W2)) * (W2 + 1)",
       ("tests/test_engine_sensitivities.py", "verify/test_theorem2.py"),
-      "the engine's re-typed Eq. 65 changed (must be compared with the claims' Eq. 65)"),
+      "the engine's re-typed Eq. 65 changed (after: the copy is gone, Eq. 65 is read from the claims)"),
+    M("eng_first_order_dz", "engine", "theory/engine/first_order.py",
+      "        - np.exp(-2 * W1) / (lam * (1 + W1))\n", "        - np.exp(-2 * W1) / (lam * (1 + W2))\n",
+      ("tests/test_engine_sensitivities.py", "verify/test_theorem2.py"),
+      "hand-expanded first-order dz2*/ds1² with (1+W2) for (1+W1)"),
     # ------------------------------------------------------------------ empirical
     M("emp_noise", "empirical", "empirical/moons.py", "NOISE = 0.1", "NOISE = 0.12", _EMP,
       "two-moons noise level changed from scikit-learn's 0.1 setting"),
