@@ -216,6 +216,11 @@ def _cmp_def2() -> Comparison:
         comp = compare("def2", printed_inst, derived, corrected=derived, try_exact=False, derivation=d,
                        domains=DOMAINS, notes=notes + " Index typo; corrected: feature i starves feature j "
                        "if dz_j*/d(s_i²) < 0.")
+        if comp.verdict is Verdict.ERRATUM and op != "<":
+            # Both the index and the direction differ from the derived criterion: not one
+            # slip of the pen away from it, so no corrected form of *this* statement is claimed.
+            return replace(comp, verdict=Verdict.REFUTED, corrected=None, corrected_check=None,
+                           notes=comp.notes + f" The printed direction '{op} 0' also differs from '< 0'.")
         if comp.verdict is Verdict.ERRATUM:
             exact = check_identity(derived, derived, seed_key="def2|corrected-exact", domains=DOMAINS)
             comp = replace(comp, corrected=corrected_form, corrected_check=Check(

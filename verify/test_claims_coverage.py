@@ -95,6 +95,9 @@ def test_def2_follows_its_index_and_direction(swap):
     assert starvation._cmp_def2().verdict is Verdict.VERIFIED
     swap("def2", sp.Gt(sp.Derivative(zj(_s_i_sq), _s_i_sq), 0))
     assert starvation._cmp_def2().verdict is Verdict.ERRATUM
+    zi = sp.Function("z_i^*")
+    swap("def2", sp.Gt(sp.Derivative(zi(_s_i_sq), _s_i_sq), 0))  # wrong index and direction
+    assert starvation._cmp_def2().verdict is Verdict.REFUTED
 
 
 @pytest.mark.parametrize("rel, verdict", [(sp.Gt, Verdict.REFUTED), (sp.Eq, Verdict.REFUTED),
