@@ -159,7 +159,7 @@ _W = [{_y: sp.Integer(1)}, {_y: sp.Integer(3)}]  # gap (y−1)² = 0 at y = 1, >
 
 @pytest.mark.parametrize("rel, verdict", [
     (sp.GreaterThan, Verdict.VERIFIED), (sp.StrictGreaterThan, Verdict.ERRATUM),
-    (sp.LessThan, Verdict.ERRATUM), (sp.StrictLessThan, Verdict.ERRATUM), (sp.Eq, Verdict.ERRATUM)])
+    (sp.LessThan, Verdict.REFUTED), (sp.StrictLessThan, Verdict.REFUTED), (sp.Eq, Verdict.REFUTED)])
 def test_judge_relation_reads_direction_and_strictness(rel, verdict):
     c = judge_relation("c", rel(_y**2 + 1, 2 * _y), _y**2 + 1, 2 * _y, fact="nonnegative",
                        fact_check=_FACT, witnesses=_W, domains={_y: Domain(-5.0, 5.0)})
@@ -189,8 +189,8 @@ def test_judge_interval_reads_end_points_and_openness():
     assert judge_interval("c", sp.Interval.open(0, sp.oo), d, why={}).verdict is Verdict.VERIFIED
     c = judge_interval("c", sp.Interval(0, sp.oo), d, why={"0": "divides by λ"})
     assert c.verdict is Verdict.ERRATUM and c.counterexample["point"] == {"value": "0"}
-    c = judge_interval("c", sp.Interval(1, sp.oo), d, why={})
-    assert c.verdict is Verdict.ERRATUM and c.counterexample["point"] == {"value": "1/2"}
+    c = judge_interval("c", sp.Interval(1, sp.oo), d, why={})  # differs on (0, 1): not a slip
+    assert c.verdict is Verdict.REFUTED and c.counterexample["point"] == {"value": "1/2"}
 
 
 # ------------------------------------------------------------ Claim and Domain

@@ -612,6 +612,11 @@ SIGN_FACTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _direction(op: str) -> int:
+    """+1 for > and ≥, −1 for < and ≤, 0 for = and ≠ (no direction)."""
+    return {">": 1, ">=": 1, "<": -1, "<=": -1}.get(op, 0)
+
+
 def relation_op(rel: Any) -> str:
     """The operator of a SymPy relational (``">"``, ``">="``, ...); ValueError if not one."""
     for cls, op in _OPS.items():
@@ -712,6 +717,14 @@ def judge_relation(
         raise AssertionError(f"{claim_id}: printed '{op}' is not implied by '{fact}' but no witness refutes it")
     best = valid[0] if orient == 1 else _FLIP[valid[0]]
     corrected = make_relation(printed.lhs, best, printed.rhs)
+    if _direction(norm) != _direction(valid[0]):
+        # Not a slip of strictness: the printed relation points the other way (or is an
+        # equation where an inequality holds) — the opposite statement, refuted.
+        return Comparison(
+            claim_id, Verdict.REFUTED, printed, make_relation(lhs, valid[0], rhs),
+            Check("counterexample", False, f"printed '{op}' fails at {cx['point']}: lhs − rhs = "
+                  f"{cx['printed_50'][0]} (confirmed at {RECHECK_DPS} digits); derived: lhs − rhs is {fact}"),
+            counterexample=cx, derivation=derivation, notes=notes)
     return Comparison(
         claim_id, Verdict.ERRATUM, printed, make_relation(lhs, valid[0], rhs),
         Check("counterexample", False, f"printed '{op}' fails at {cx['point']}: lhs − rhs = "
@@ -750,6 +763,12 @@ def judge_interval(claim_id: str, printed: sp.Interval, derived: sp.Interval, *,
           "in_derived": str(derived.contains(pt)), "why": why.get(str(pt), ""),
           "recheck_dps": RECHECK_DPS}  # exact set membership: no precision involved
     corrected = derived
+    if not all(isinstance(p, sp.FiniteSet) for p in (diff.args if isinstance(diff, sp.Union) else (diff,))):
+        # The sets differ on a whole range, not only in an end point's openness: not a slip.
+        return Comparison(claim_id, Verdict.REFUTED, printed, derived,
+                          Check("counterexample", False, f"{pt} is in {'the printed' if printed.contains(pt) == sp.true else 'the derived'} "
+                                f"interval only ({printed} vs {derived}): the intervals differ on a range"),
+                          counterexample=cx, derivation=derivation, notes=notes)
     return Comparison(claim_id, Verdict.ERRATUM, printed, derived,
                       Check("counterexample", False, f"{pt} is in the printed {printed} but not in the derived "
                             f"{derived}" if printed.contains(pt) == sp.true else

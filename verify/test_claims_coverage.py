@@ -68,7 +68,7 @@ def _legendre_sides():
 
 @pytest.mark.parametrize("rel, verdict", [(sp.GreaterThan, Verdict.VERIFIED),
                                           (sp.StrictGreaterThan, Verdict.ERRATUM),
-                                          (sp.LessThan, Verdict.ERRATUM)])
+                                          (sp.StrictLessThan, Verdict.REFUTED)])
 def test_eq6_bound_follows_its_relation(swap, rel, verdict):
     from theory import legendre
 
@@ -82,7 +82,9 @@ def test_eq19_follows_strictness_and_domain(swap):
     p = dict(CLAIMS["eq19"].printed)
     swap("eq19", {**p, "bound": sp.StrictGreaterThan(*_legendre_sides())})
     assert legendre._cmp_eq19().verdict is Verdict.ERRATUM
-    swap("eq19", {**p, "domain": sp.Interval(0, 2)})
+    swap("eq19", {**p, "domain": sp.Interval(0, 2)})  # H(α) not real on (1, 2]: a range, not a slip
+    assert legendre._cmp_eq19().verdict is Verdict.REFUTED
+    swap("eq19", {**p, "domain": sp.Interval.open(0, 1)})  # openness only
     assert legendre._cmp_eq19().verdict is Verdict.ERRATUM
 
 
@@ -140,4 +142,6 @@ def test_intervals_and_property_words_are_read(swap):
     swap("eq9_pd", {**CLAIMS["eq9_pd"].printed, "property": "positive semi-definite"})
     assert stability._eq9_pd().verdict is Verdict.VERIFIED
     swap("thm1", {**CLAIMS["thm1"].printed, "domain": sp.Interval.open(-1, 1)})
-    assert stability._thm1().verdict is Verdict.ERRATUM
+    assert stability._thm1().verdict is Verdict.REFUTED
+    swap("eq5_lambda_range", sp.Interval(1, sp.oo))  # excludes (0, 1): a range, not an end point
+    assert dual._eq5().verdict is Verdict.REFUTED
