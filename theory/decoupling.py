@@ -115,12 +115,6 @@ def _at_coeffs(f: sp.Expr, c: sp.Matrix, shift: sp.Matrix | None = None) -> sp.E
     return sp.cancel(f.xreplace(dict(zip(_yh, yh, strict=True))))
 
 
-def sd_inner_objective() -> sp.Expr:
-    """F_SD(θ) = −αYŷ + λ/2‖ŷ‖², ŷ = Φ₀θ (Eq. 17 with Eq. 6; entropies omitted), at the instance."""
-    I = dual.instance()
-    return _sd_f().xreplace(dict(zip(_yh, I["Phi0"] * I["theta"], strict=True)))
-
-
 @functools.lru_cache(maxsize=1)
 def sd_coeffs() -> sp.Matrix:
     """c with θ*_SD = Vc (minimum-norm minimiser of the SD inner problem)."""

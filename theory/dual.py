@@ -317,20 +317,6 @@ def eq10_rhs(alpha: np.ndarray, U: np.ndarray, s: np.ndarray, lam_: float, eta_:
     return eta_ * (-np.log(alpha) - alpha @ (U * (s**2 + lam_)) @ U.T / lam_)
 
 
-def theta_star(alpha: np.ndarray, Y: np.ndarray, Phi0: np.ndarray, lam_: float) -> np.ndarray:
-    """θ*(α) = λ⁻¹ Φ₀ᵀ Y αᵀ (derived inner minimiser of Eq. 7), NumPy.
-
-    Raises:
-        ValueError: If λ ≤ 0 or the shapes do not match.
-    """
-    alpha, Y, Phi0 = np.asarray(alpha, float), np.asarray(Y, float), np.asarray(Phi0, float)
-    if not lam_ > 0:
-        raise ValueError(f"lam must be > 0, got {lam_}")
-    if Y.shape != (Phi0.shape[0],) * 2 or alpha.shape != (Phi0.shape[0],):
-        raise ValueError("need Y n×n, Phi0 n×m and alpha of length n")
-    return Phi0.T @ Y @ alpha / lam_
-
-
 # --------------------------------------------------------------- strong duality
 
 
