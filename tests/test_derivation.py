@@ -4,6 +4,7 @@ import mpmath
 import pytest
 import sympy as sp
 
+from theory.claims import CLAIMS
 from theory.derivation import (
     Verdict,
     check_identity,
@@ -22,14 +23,14 @@ def test_exact_identity_is_a_proof():
 
 def test_numeric_evidence_for_lambertw_fixed_point():
     # α = λW(1+s²/λ)/(s²+λ) solves -log α = α(s²+λ)/λ: SymPy cannot prove it, mpmath can.
-    a = lam * sp.LambertW(s**2 / lam + 1) / (s**2 + lam)
+    a = CLAIMS["eq12_alpha"].printed.rhs  # α = λW(1+s²/λ)/(s²+λ), as transcribed
     chk = check_identity(-sp.log(a), a * (s**2 + lam) / lam, try_exact=False, seed_key="t")
     assert chk.passed and chk.method == "numeric" and chk.points >= 20
     assert chk.max_rel_error < 1e-40
 
 
 def test_factor_of_two_is_caught():
-    a = lam * sp.LambertW(s**2 / lam + 1) / (s**2 + lam)
+    a = CLAIMS["eq12_alpha"].printed.rhs  # α = λW(1+s²/λ)/(s²+λ), as transcribed
     chk = check_identity(a, 2 * a, try_exact=False, seed_key="t")
     assert not chk.passed
     assert chk.max_rel_error == pytest.approx(0.5, rel=1e-12)
@@ -43,7 +44,7 @@ def test_tiny_perturbation_is_caught():
 
 
 def test_compare_verdicts():
-    a = lam * sp.LambertW(s**2 / lam + 1) / (s**2 + lam)
+    a = CLAIMS["eq12_alpha"].printed.rhs  # α = λW(1+s²/λ)/(s²+λ), as transcribed
     assert compare("c1", a, a).verdict is Verdict.VERIFIED
     c = compare("c2", 2 * a, a, corrected=a)
     assert c.verdict is Verdict.ERRATUM and c.counterexample is not None

@@ -41,7 +41,7 @@ from theory.derivation import (
     judge_interval,
     judge_relation,
 )
-from theory.symbols import alpha, omega
+from theory.symbols import Domain, alpha, omega
 
 _q = sp.Symbol("q", positive=True)
 _r = sp.Symbol("r", positive=True)
@@ -267,6 +267,7 @@ def _cmp_eq20() -> Comparison:
     w0 = sp.Symbol("omega_0", real=True)
     tangent = Lf(omega).series(omega, w0, 2).removeO()
     return compare_with("eq20", CLAIMS["eq20"].printed.rhs, tangent, derivation=_derivation(),
+                        domains={w0: Domain(-20.0, 20.0)},  # ω₀ ranges like ω
                         notes="Generic L: SymPy's first-order series of an undefined L at ω₀.")
 
 

@@ -56,6 +56,15 @@ DOMAINS_MC: dict[sp.Symbol, Domain] = {
 }
 
 
+def _in_simplex(pt: dict) -> bool:
+    # (b1, b2, 1 − b1 − b2) must be a point of the open simplex for the logs to be real.
+    return pt.get(b1, 0) + pt.get(b2, 0) < 1
+
+
+#: Numeric evidence (when an exact proof is not found) samples ŷ and the simplex coordinates.
+_SAMPLING = {"domains": DOMAINS_MC, "constraint": _in_simplex}
+
+
 def entropy(a: sp.Matrix) -> sp.Expr:
     """Shannon entropy −Σ_c a_c log a_c."""
     return -sum(x * sp.log(x) for x in a)
@@ -103,17 +112,17 @@ def _derivation() -> Derivation:
     at_p = grad.subs({b1: p[0], b2: p[1]})
     d.add(sp.Eq(sp.Symbol("∇_b[H(α) + α·ŷ]"), grad, evaluate=False), "simplex coordinates")
     d.add(sp.Eq(sp.Symbol("∇ at α = softmax(ŷ)"), sp.zeros(2, 1), evaluate=False), "stationary at softmax",
-          check_identity(at_p, sp.zeros(2, 1), strategies=_STRATS))
+          check_identity(at_p, sp.zeros(2, 1), strategies=_STRATS, **_SAMPLING))
     hess = sp.hessian(obj, (b1, b2))
     b3 = 1 - b1 - b2
     d.add(sp.Eq(sp.Symbol("Hess"), hess, evaluate=False), "= −diag(1/b) − (1/b3)11ᵀ ≺ 0: strictly concave on the simplex",
-          check_identity(hess, -sp.diag(1 / b1, 1 / b2) - sp.ones(2, 2) / b3))
+          check_identity(hess, -sp.diag(1 / b1, 1 / b2) - sp.ones(2, 2) / b3, **_SAMPLING))
     d.add(sp.Eq(sp.Symbol("max_α H + α·ŷ"), lse(v), evaluate=False), "value at softmax = log-sum-exp (conjugate of −H)",
-          check_identity(obj.subs({b1: p[0], b2: p[1]}), lse(v), strategies=_STRATS))
+          check_identity(obj.subs({b1: p[0], b2: p[1]}), lse(v), strategies=_STRATS, **_SAMPLING))
     gap = softmax_ce(v, 0) - (entropy(a) - ((sp.Matrix([1, 0, 0]) - a).T * v)[0])
     kl = sum(a[c] * sp.log(a[c] / p[c]) for c in range(3))
     d.add(sp.Eq(gap, kl, evaluate=False), "CE − [H(α) − Σ(δ_yc − α^c)ŷ_c] = KL(α‖softmax ŷ) ≥ 0 (y = 1)",
-          check_identity(gap, kl, strategies=_STRATS))
+          check_identity(gap, kl, strategies=_STRATS, **_SAMPLING))
     return d
 
 
