@@ -42,6 +42,7 @@ from theory.derivation import (
     check_identity,
     compare,
     guarded,
+    register_domains,
     relation_op,
 )
 from theory.legendre import binary_entropy
@@ -60,6 +61,7 @@ DOMAINS_B5: dict[sp.Symbol, Domain] = {
     g1: Domain(-3.0, 3.0),
     g2: Domain(-3.0, 3.0),
 }
+register_domains(DOMAINS_B5)
 
 
 def _sum_H(a: sp.Matrix) -> sp.Expr:
@@ -92,6 +94,7 @@ def _min_norm_coeffs(f: sp.Expr, yh: sp.Matrix) -> sp.Matrix:
 
 
 _yh = sp.Matrix(sp.symbols("yhat_1 yhat_2", real=True))
+register_domains({y: Domain(-5.0, 5.0) for y in _yh})  # free logits, as the margins ω
 
 
 def _sd_f() -> sp.Expr:

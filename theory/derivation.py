@@ -292,6 +292,24 @@ def _draw(dom: Domain, rng: random.Random) -> mpmath.mpf:
     return mpmath.mpf(dom.lo) + (mpmath.mpf(dom.hi) - mpmath.mpf(dom.lo)) * u
 
 
+#: Sampling domains registered by derivation modules for their own symbols (instance
+#: parameters, parametrisations), consulted after ``theory.symbols.DOMAINS``: every symbol a
+#: check may sample has a domain, so a false step fails its check, not the sampler.
+_REGISTERED: dict[sp.Symbol, Domain] = {}
+
+
+def register_domains(domains: Mapping[sp.Symbol, Domain]) -> None:
+    """Register sampling domains for a module's symbols (conflicting re-registration raises)."""
+    for sy, dom in domains.items():
+        if not isinstance(dom, Domain):
+            raise ValueError(f"domain of {sy} must be a Domain; got {dom!r}")
+        old = _REGISTERED.get(sy, DOMAINS.get(sy))
+        if old is not None and old != dom and sy not in DOMAINS:
+            raise ValueError(f"symbol {sy} already has the domain {old}, not {dom}")
+        if sy not in DOMAINS:
+            _REGISTERED[sy] = dom
+
+
 def sample_points(
     symbols: Sequence[sp.Symbol],
     n: int = DEFAULT_POINTS,
@@ -314,7 +332,7 @@ def sample_points(
     Raises:
         ValueError: If a symbol has no domain, or the constraint rejects too many draws.
     """
-    doms = dict(DOMAINS)
+    doms = {**_REGISTERED, **DOMAINS}
     if domains:
         doms.update(domains)
     missing = [str(sy) for sy in symbols if sy not in doms]

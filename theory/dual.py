@@ -36,6 +36,7 @@ from theory.claims import dual as cd
 from theory.derivation import (
     RECHECK_DPS,
     guarded,
+    register_domains,
     judge_interval,
     EVIDENCE_DPS,
     EVIDENCE_RTOL,
@@ -71,6 +72,7 @@ INSTANCE_DOMAINS: dict[sp.Symbol, Domain] = {
     th2: Domain(-2.0, 2.0),
     th3: Domain(-2.0, 2.0),
 }
+register_domains(INSTANCE_DOMAINS)
 
 N_EX, M_PAR = 2, 3
 

@@ -43,6 +43,7 @@ from theory.derivation import (
     compare,
     find_counterexample,
     guarded,
+    register_domains,
 )
 from theory.symbols import Domain, alpha1, alpha2, delta, eta, lam, s1, s2
 from theory.uncoupled import field, linear_term_matrix, scalar_fixed_point
@@ -76,7 +77,11 @@ DOMAINS: dict[sp.Symbol, Domain] = {
     ALPHA_DOT_ROW[0]: Domain(-10.0, 10.0), ALPHA_DOT_ROW[1]: Domain(-10.0, 10.0),
     # w = W(1 + s²/λ) over the default s, λ domains spans about (0.567, 7.4).
     w1: Domain(0.6, 7.0), w2: Domain(0.6, 7.0),
+    # E_i = e^{w_i} over that range. The (w, E) identities are rational in independent w, E
+    # (proved by cancel); sampling E independently of w is the harder numeric test.
+    E1: Domain(1.8, 1.1e3, "log"), E2: Domain(1.8, 1.1e3, "log"),
 }
+register_domains(DOMAINS)
 
 ALPHA0_CHOICES = ("delta0", "eq56")
 
