@@ -227,3 +227,17 @@ def test_verdict_table_is_lazy_per_module_and_declares_every_claim():
     assert set(t) == {cid for cid in CLAIMS if module_of(cid) == "toy"}
     with pytest.raises(ValueError, match="modules must be among"):
         verdict_table(("nope",))
+
+
+def test_a_failed_derivation_step_fails_the_claim():
+    from theory.derivation import Derivation
+
+    d = Derivation("t")
+    d.add(x, "a false step", Check("exact", False, "does not reduce to 0"))
+    with pytest.raises(ValueError, match="a step of the derivation failed"):
+        Comparison("c", Verdict.VERIFIED, check=_PASS, derivation=d)
+    d2 = Derivation("t")
+    d2.add(x, "where the print fails", Check("counterexample", False, "differs"))
+    Comparison("c", Verdict.VERIFIED, check=_PASS, derivation=d2)
+    assert guarded("c", lambda: Comparison("c", Verdict.VERIFIED, check=_PASS, derivation=d)).verdict \
+        is Verdict.ERROR

@@ -212,6 +212,13 @@ class Comparison:
             return
         if self.error:
             raise ValueError(f"{cid}: error is only for derivation-error, not {v.value}")
+        if self.derivation is not None:
+            # A verdict rests on its derivation: every checked step must hold. Steps marked
+            # "counterexample" record where a printed form fails and are exempt.
+            failed = [st.justification for st in self.derivation.steps
+                      if st.check is not None and not st.check.passed and st.check.method != "counterexample"]
+            if failed:
+                raise ValueError(f"{cid}: a step of the derivation failed: {failed[0][:200]}")
         if v.value in _DATA_VERDICTS:  # verdicts on data and code (added by the claim areas of §4, App. A-B)
             need = _DATA_VERDICTS[v.value]
             if need == "pass" and (self.check is None or not self.check.passed):
