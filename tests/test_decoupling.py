@@ -110,6 +110,30 @@ def test_engine_primal_loss_value_is_the_printed_loss(loss, cid):
         assert L[0] == pytest.approx(ref, rel=1e-12)
 
 
+def test_engine_primal_loss_value_of_eq5_is_the_max_of_printed_eq7():
+    # Eq. 5's loss is the inner maximum over α of the printed Eq. 7 objective (Eq. 28,
+    # verified): evaluate the transcribed objective at α_i = σ(−y_iŷ_i) (its maximiser,
+    # theory.legendre) with SymPy at 30 digits; float64 rounding only, so 1e-12 relative.
+    from theory import dual
+    from theory.engine import primal
+
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        s = 10 ** rng.uniform(-1, 1, 2)
+        U = np.linalg.qr(rng.normal(size=(2, 2)))[0]
+        y = rng.choice([-1.0, 1.0], 2)
+        lam_v = float(10 ** rng.uniform(-1, 1))
+        P = primal.setup(s, U, lam_v, y=y, m=dual.M_PAR, rng=1)
+        theta = rng.normal(size=(1, dual.M_PAR))
+        L, _ = primal.loss_and_grad(P, theta, "eq5")
+        yhat = P.Phi[0] @ theta[0]
+        a_star = [sp.Rational(1) / (1 + sp.exp(sp.Float(yi * v, 40))) for yi, v in zip(P.y[0], yhat, strict=True)]
+        obj = dual.instantiate(CLAIMS["eq7"].printed["objective"],
+                               {"yhat": sp.Matrix(yhat), "Y": sp.diag(*[int(v) for v in P.y[0]]),
+                                "theta": sp.Matrix(theta[0]), "alpha": sp.Matrix([a_star])})[0]
+        assert L[0] == pytest.approx(float(obj.subs(lam, lam_v).evalf(30)), rel=1e-12)
+
+
 @pytest.mark.parametrize("loss", ["eq5", "eq17", "b5"])
 def test_engine_primal_hessian_matches_finite_differences(loss):
     # Central differences of the engine's gradient, step h = 1e-5 (relative to |θ| ~ 1):
