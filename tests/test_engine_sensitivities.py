@@ -62,7 +62,8 @@ ARGS = (np.array([3.0, 2.0, 5.0, 0.5]), np.array([2.0, 1.0, 0.5, 4.0]), np.array
 
 
 def test_first_order_derived_equals_printed_eq65():
-    # The hand expansion (unsimplified) and Eq. 65 are algebraically equal (shown in
+    # The hand expansion (unsimplified) and Eq. 65 as transcribed in theory.claims (read by
+    # fo.dz2_ds1sq_first_order_printed, never re-typed) are algebraically equal (shown in
     # first_order's docstring). Tolerance: both carry the difference e^{W1} − e^{W2}
     # (the derived one as a cancellation of three terms), so rounding is magnified by
     # κ = (e^{W1} + e^{W2})/|e^{W1} − e^{W2}|; we allow 1e-13·(1 + κ) relative

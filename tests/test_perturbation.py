@@ -124,7 +124,9 @@ def test_input_validation():
 
 def test_comparisons_verdicts():
     got = {c.claim_id: c for c in comparisons()}
-    assert got["lemma1"].verdict is Verdict.REGIME and got["lemma1"].check.passed
+    # Regime: holds under its condition (first order in δ), fails unconditionally (O(δ²) error).
+    assert got["lemma1"].verdict is Verdict.REGIME and got["lemma1"].regime_check.passed
+    assert not got["lemma1"].check.passed and got["lemma1"].counterexample is not None
     for cid in ("eq55", "eq56", "eq57"):
         assert got[cid].verdict is Verdict.VERIFIED, cid
     for cid in ("eq54", "eq58", "eq59"):

@@ -68,13 +68,15 @@ def _table(claims: dict[str, Claim]) -> dict[str, Comparison]:
                   corrected=s**2 / (s**2 + 2 * lam), notes="factor 2 lost " + NASTY)
     regime = Comparison("c_regime", Verdict.REGIME, printed=claims["c_regime"].printed,
                         derived={"z1": x + 1 + x**2}, regime="δ → 0 (" + NASTY + ")",
-                        check=Check("numeric", True, "first order", 1e-3, 2e-4, 20, 50),
+                        check=Check("counterexample", False, "differs at second order", 1e-3, 2e-4, 20, 50),
+                        regime_check=Check("numeric", True, "first order", 1e-3, 2e-4, 20, 50),
                         routes=("printed", "derived", "engine"))
     nasty = Comparison("c_nasty", Verdict.REFUTED, printed=sp.Lt(x, y), derived=sp.Gt(x, y),
                        check=Check("counterexample", False, NASTY, 1.0, 0.5, 24, 50),
                        counterexample={"point": {"x": "1", "y": "2"}, "printed_50": ["1"],
                                        "derived_50": ["0"], "printed_100": ["1"],
-                                       "derived_100": ["0"], "rel_diff": 1.0, "why": NASTY},
+                                       "derived_100": ["0"], "rel_diff": 1.0, "why": NASTY,
+                                       "recheck_dps": 100},
                        notes=NASTY)
     return {"c_ok": ok, "c_err": err, "c_regime": regime, "c_nasty": nasty}
 

@@ -86,7 +86,9 @@ def test_case2_genuine_permutation_index():
         assert abs(root[k] - sp.N(r["alpha"][k].subs(vals), 40)) < 1e-25
         assert abs(z_num[k] - sp.N(r["z"][k].subs(vals), 40)) < 1e-25
     # The printed α_i (with s_i) is wrong for this U: α_1 uses s_2.
-    printed_a1 = (lam * sp.LambertW(s1**2 / lam + 1) / (s1**2 + lam)).subs(vals)
+    from theory.claims.uncoupled import s_i
+
+    printed_a1 = CLAIMS["eq13_alpha"].printed.rhs.xreplace({s_i: s1}).subs(vals)  # Eq. 13 as transcribed
     assert abs(root[0] - sp.N(printed_a1, 40)) > 1e-3
 
 

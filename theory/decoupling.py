@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -31,7 +32,19 @@ import sympy as sp
 from theory import dual
 from theory.claims import CLAIMS
 from theory.claims.decoupling import gamma as cd_gamma
-from theory.derivation import Check, Comparison, Derivation, Verdict, check_identity, compare
+from theory.claims.decoupling import FULL_RANK, SD_CROSS
+from theory.derivation import (
+    RECHECK_DPS,
+    Check,
+    Comparison,
+    Derivation,
+    Verdict,
+    check_identity,
+    compare,
+    guarded,
+    register_domains,
+    relation_op,
+)
 from theory.legendre import binary_entropy
 from theory.symbols import DOMAINS, Domain, eta, lam, s1
 
@@ -48,6 +61,7 @@ DOMAINS_B5: dict[sp.Symbol, Domain] = {
     g1: Domain(-3.0, 3.0),
     g2: Domain(-3.0, 3.0),
 }
+register_domains(DOMAINS_B5)
 
 
 def _sum_H(a: sp.Matrix) -> sp.Expr:
@@ -80,6 +94,7 @@ def _min_norm_coeffs(f: sp.Expr, yh: sp.Matrix) -> sp.Matrix:
 
 
 _yh = sp.Matrix(sp.symbols("yhat_1 yhat_2", real=True))
+register_domains({y: Domain(-5.0, 5.0) for y in _yh})  # free logits, as the margins ω
 
 
 def _sd_f() -> sp.Expr:
@@ -101,12 +116,6 @@ def _at_coeffs(f: sp.Expr, c: sp.Matrix, shift: sp.Matrix | None = None) -> sp.E
     if shift is not None:
         yh = yh + (dual.instance()["Phi0"] * shift).applyfunc(sp.cancel)
     return sp.cancel(f.xreplace(dict(zip(_yh, yh, strict=True))))
-
-
-def sd_inner_objective() -> sp.Expr:
-    """F_SD(θ) = −αYŷ + λ/2‖ŷ‖², ŷ = Φ₀θ (Eq. 17 with Eq. 6; entropies omitted), at the instance."""
-    I = dual.instance()
-    return _sd_f().xreplace(dict(zip(_yh, I["Phi0"] * I["theta"], strict=True)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -273,6 +282,52 @@ def _cross(D: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.diff(D, a1, a2))
 
 
+#: Where the rank-deficient counterexample is evaluated (exact rationals).
+RANK1_POINT = {"t_U": sp.Rational(1, 2), "lambda": sp.Integer(1)}
+
+
+def _judge_decoupling(cid: str, printed: dict, derived: Any, cross_full: sp.Expr, cross_def: sp.Expr,
+                      proof: str, d: Derivation, notes: str) -> Comparison:
+    """Judge 'the α_i decouple' from its printed data: what vanishes, under which conditions.
+
+    Derived: the cross derivative vanishes exactly when rank(YΦ₀) = n (full-rank instance,
+    SymPy) and not otherwise (rank-1 instance, exact value at RANK1_POINT).
+    """
+    rel = printed["cross_derivative"]
+    conds = tuple(printed["conditions"])
+    if relation_op(rel) != "==" or rel.lhs != SD_CROSS:
+        raise ValueError(f"{cid}: printed cross_derivative must be Eq({SD_CROSS}, value); got {rel!r}")
+    unknown = [c for c in conds if c != FULL_RANK]
+    if unknown:
+        raise ValueError(f"{cid}: conditions must be among ({FULL_RANK!r},); got {unknown}")
+    value = rel.rhs
+    full_ok = sp.simplify(cross_full - value) == 0
+    cval = cross_def.subs({dual.t_U: RANK1_POINT["t_U"], lam: RANK1_POINT["lambda"]})
+    cx = {"point": {"n": "2", "m": "1", **{k: str(v) for k, v in RANK1_POINT.items()}},
+          "cross_derivative": str(cval), "exact": True, "recheck_dps": RECHECK_DPS}
+    if not full_ok:
+        return Comparison(cid, Verdict.REFUTED, printed, derived,
+                          Check("counterexample", False, f"full rank: ∂²D/∂α1∂α2 = {cross_full}, printed {value}"),
+                          counterexample={**cx, "cross_derivative": str(cross_full), "point": {"n": "2", "m": "3"}},
+                          derivation=d, notes=notes)
+    regime_check = Check("exact", True, f"under {FULL_RANK}: {proof}")
+    if FULL_RANK in conds:
+        return Comparison(cid, Verdict.VERIFIED, printed, derived, regime_check, derivation=d, notes=notes)
+    return Comparison(
+        cid, Verdict.REGIME, printed, derived,
+        Check("counterexample", False, f"no condition printed, but with rank(YΦ₀) < n (m = 1) ∂²D/∂α1∂α2 = "
+              f"−u11u21/λ = {cval} at t_U = 1/2, λ = 1 (exact)"),
+        counterexample=cx,
+        regime=f"{FULL_RANK}, i.e. all s_i > 0 (S⁻² exists; needs m ≥ n and no duplicated/degenerate examples). "
+        "Then decoupling holds for every U, exactly. If rank(YΦ₀) < n the logits are confined to range(Φ₀) and the "
+        "dual is Σ H − αU_rU_rᵀαᵀ/(2λ), still coupled.",
+        regime_check=regime_check,
+        routes=("derived dual Hessian", "rank-deficient counterexample"), derivation=d, notes=notes)
+
+
+CLAIM_IDS = ("eq17", "eq18", "c11_theta_star", "sd_decoupled", "sd_text_ususu", "b5_variant")
+
+
 @functools.lru_cache(maxsize=1)
 def comparisons() -> list[Comparison]:
     """Comparisons for eq17, eq18, c11_theta_star, sd_decoupled, sd_text_ususu, b5_variant."""
@@ -284,60 +339,58 @@ def comparisons() -> list[Comparison]:
     # Eq. 17 (definition and C.11 rewrites). The loss is compared as a function of free
     # logits ŷ; the two rewritten penalties (quadratic in θ) through their Hessians in θ,
     # which is exact and keeps the rational functions small.
-    p17 = CLAIMS["eq17"].printed
-    ce_y = sum(sp.log(1 + sp.exp(-(I["Y"] * _yh)[r])) for r in range(2))
-    loss_def = ce_y + lam / 2 * (_yh.T * _yh)[0]
-    loss_printed = dual.instantiate(p17["loss"], {"yhat": _yh})[0]
-    th_syms = list(I["theta"])
-    hess = [sp.hessian(dual.instantiate(p17[k])[0], th_syms).applyfunc(sp.cancel)
-            for k in ("c11_penalty_Phi", "c11_penalty_SV")]
-    gram = (lam * I["Phi0"].T * I["Phi0"]).applyfunc(sp.cancel)  # Hessian of λ/2‖Φ₀θ‖² (Eq. 3, 17)
-    out.append(compare("eq17", sp.Matrix([loss_printed, *hess[0], *hess[1]]),
+    def _eq17() -> Comparison:
+        p17 = CLAIMS["eq17"].printed
+        ce_y = sum(sp.log(1 + sp.exp(-(I["Y"] * _yh)[r])) for r in range(2))
+        loss_def = ce_y + lam / 2 * (_yh.T * _yh)[0]
+        loss_printed = dual.instantiate(p17["loss"], {"yhat": _yh})[0]
+        th_syms = list(I["theta"])
+        hess = [sp.hessian(dual.instantiate(p17[k])[0], th_syms).applyfunc(sp.cancel)
+                for k in ("c11_penalty_Phi", "c11_penalty_SV")]
+        gram = (lam * I["Phi0"].T * I["Phi0"]).applyfunc(sp.cancel)  # Hessian of λ/2‖Φ₀θ‖² (Eq. 3, 17)
+        return compare("eq17", sp.Matrix([loss_printed, *hess[0], *hess[1]]),
                        sp.Matrix([loss_def, *gram, *gram]), derivation=d, domains=dom,
                        notes="Loss as a function of the logits; C.11's λ/2‖Φθ‖² and λ/2‖SVᵀθ‖² compared through "
-                       "their Hessians in θ with λΦ₀ᵀΦ₀ (uses Y² = I, UᵀU = I)."))
+                       "their Hessians in θ with λΦ₀ᵀΦ₀ (uses Y² = I, UᵀU = I).")
 
     # Eq. 18: both printed members vs the derived gradient of the SD dual.
-    p18 = CLAIMS["eq18"].printed
-    pr = sp.Matrix.vstack(dual.instantiate(p18["middle"]), dual.instantiate(p18["right"]))
-    dv = derived_eq18_rhs()
-    out.append(compare("eq18", pr, sp.Matrix.vstack(dv, dv), derivation=d, domains=dom,
-                       notes="Requires S invertible (S⁻² is printed) — see sd_decoupled for rank(YΦ₀) < n."))
+    def _eq18() -> Comparison:
+        p18 = CLAIMS["eq18"].printed
+        pr = sp.Matrix.vstack(dual.instantiate(p18["middle"]), dual.instantiate(p18["right"]))
+        dv = derived_eq18_rhs()
+        return compare("eq18", pr, sp.Matrix.vstack(dv, dv), derivation=d, domains=dom,
+                       notes="Requires S invertible (S⁻² is printed) — see sd_decoupled for rank(YΦ₀) < n.")
 
     # θ* under SD.
-    pth = dual.instantiate(CLAIMS["c11_theta_star"].printed.rhs)
-    out.append(compare("c11_theta_star", pth, sd_theta_star().T, derivation=d, domains=dom,
+    def _theta() -> Comparison:
+        pth = dual.instantiate(CLAIMS["c11_theta_star"].printed.rhs)
+        return compare("c11_theta_star", pth, sd_theta_star().T, derivation=d, domains=dom,
                        notes="The printed θ* is the minimum-norm minimiser; for m > n every θ* + w, w ∈ null(Φ₀), "
                        "also minimises (Φ₀ᵀΦ₀ = VS²Vᵀ is singular) and gives the same ŷ* and dual. §3.4 prints θ* "
-                       "without the transpose for the same row vector."))
+                       "without the transpose for the same row vector.")
+
+    out += [guarded("eq17", _eq17), guarded("eq18", _eq18), guarded("c11_theta_star", _theta)]
 
     # sd_decoupled: diagonal Jacobian for any U when rank = n; coupling when rank < n.
     cross_full = _cross(sd_dual_objective())
     cross_def = _cross(rank_deficient_sd_dual())
     U = I["U"]
-    cross_def_ok = check_identity(cross_def, -U[0, 0] * U[1, 0] / lam).passed
-    t_pt = {dual.t_U: sp.Rational(1, 2), lam: 1}
-    out.append(Comparison(
-        "sd_decoupled", Verdict.REGIME if cross_full == 0 and cross_def_ok else Verdict.REFUTED,
-        None, {"cross_derivative": cross_full, "cross_derivative_rank1": cross_def},
-        Check("exact", cross_full == 0,
-              "∂²D_SD/∂α1∂α2 = 0 for symbolic U (any rotation), S, V (SymPy), n = 2, m = 3; rank-deficient case "
-              f"(m = 1): ∂²D/∂α1∂α2 = −u11u21/λ = {cross_def.subs(t_pt)} at t_U = 1/2, λ = 1"),
-        counterexample={"point": {"n": "2", "m": "1", "t_U": "1/2", "lambda": "1"},
-                        "cross_derivative": str(cross_def.subs(t_pt))},
-        regime="rank(YΦ₀) = n, i.e. all s_i > 0 (S⁻² exists; needs m ≥ n and no duplicated/degenerate examples). "
-        "Then decoupling holds for every U, exactly. If rank(YΦ₀) < n the logits are confined to range(Φ₀) and the "
-        "dual is Σ H − αU_rU_rᵀαᵀ/(2λ), still coupled.",
-        routes=("derived SD dual Hessian", "rank-deficient counterexample"), derivation=d,
-        notes="The paper says 'without simplifying assumptions'; its own θ* (with S⁻²) presupposes full rank."))
+    cross_def_ok = check_identity(cross_def, -U[0, 0] * U[1, 0] / lam)
+    if not cross_def_ok.passed:
+        raise AssertionError("rank-deficient SD dual: ∂²D/∂α1∂α2 ≠ −u11u21/λ")
+    out.append(guarded("sd_decoupled", lambda: _judge_decoupling(
+        "sd_decoupled", CLAIMS["sd_decoupled"].printed, {"cross_derivative": cross_full,
+                                                         "cross_derivative_rank1": cross_def},
+        cross_full, cross_def, "∂²D_SD/∂α1∂α2 = 0 for symbolic U (any rotation), S, V (SymPy), n = 2, m = 3",
+        d, notes="The paper says 'without simplifying assumptions'; its own θ* (with S⁻²) presupposes full rank.")))
 
     # 'UᵀS²U in Eq. 9' vs Eq. 9's US²Uᵀ (derived as YΦ₀Φ₀ᵀYᵀ).
     yp = I["Y"] * I["Phi0"]
-    out.append(compare("sd_text_ususu", dual.instantiate(CLAIMS["sd_text_ususu"].printed).applyfunc(sp.cancel),
+    out.append(guarded("sd_text_ususu", lambda: compare("sd_text_ususu", dual.instantiate(CLAIMS["sd_text_ususu"].printed).applyfunc(sp.cancel),
                        (yp * yp.T).applyfunc(sp.cancel), corrected=I["U"] * I["S"] ** 2 * I["U"].T,
                        derivation=d, domains=dom,
                        notes="The coupling matrix of Eq. 9 is YΦ₀Φ₀ᵀYᵀ = US²Uᵀ; UᵀS²U differs (off-diagonal sign "
-                       "flips for a rotation). Both are non-diagonal in general, so the argument of §3.4 stands."))
+                       "flips for a rotation). Both are non-diagonal in general, so the argument of §3.4 stands.")))
 
     # B.5 variant: decoupled for per-example λ_i, γ_i when rank = n; same rank caveat.
     b5_printed = dual.instantiate(CLAIMS["b5_variant"].printed["loss"], {"yhat": _yh})[0]
@@ -347,14 +400,15 @@ def comparisons() -> list[Comparison]:
     same_loss = check_identity(b5_printed, mine_loss.subs({lam1: lam, lam2: lam, g1: gam, g2: gam}),
                                seed_key="b5|loss", domains={**DOMAINS_B5, gam: Domain(-3.0, 3.0)})
     cross_b5 = _cross(b5_dual_objective())
-    ok = same_loss.passed and cross_b5 == 0
-    out.append(Comparison(
-        "b5_variant", Verdict.REGIME if ok and cross_def_ok else Verdict.REFUTED,
-        CLAIMS["b5_variant"].printed["loss"], {"dual": b5_dual_objective(), "z_star": b5_z()},
-        Check("exact", ok, "printed loss = derived loss at λ_i = λ, γ_i = γ (" + same_loss.method + "); with "
-              "per-example λ_i, γ_i the dual is Σ_i[H(α_i) − y_iγ_iα_i − α_i²/(2λ_i)]: ∂²D/∂α1∂α2 = 0 (SymPy)"),
-        regime="rank(YΦ₀) = n, as for SD (the γ term is linear in α and does not couple); rank-deficient YΦ₀ "
-        "keeps the coupling of sd_decoupled.",
-        routes=("printed loss", "derived B.5 dual"), derivation=d,
-        notes="Fixed point: log((1−α_i)/α_i) = y_iγ_i + α_i/λ_i, independent of S and U; z* = Uᵀ(Yγ + Λ⁻¹α*ᵀ)."))
+    if not same_loss.passed:
+        out.append(guarded("b5_variant", lambda: compare(
+            "b5_variant", b5_printed, mine_loss.subs({lam1: lam, lam2: lam, g1: gam, g2: gam}),
+            domains={**DOMAINS_B5, gam: Domain(-3.0, 3.0)}, notes="printed loss ≠ CE + λ/2‖ŷ − γ‖²")))
+    else:
+        out.append(guarded("b5_variant", lambda: _judge_decoupling(
+            "b5_variant", CLAIMS["b5_variant"].printed, {"dual": b5_dual_objective(), "z_star": b5_z()},
+            cross_b5, cross_def, "printed loss = derived loss at λ_i = λ, γ_i = γ (" + same_loss.method + "); "
+            "with per-example λ_i, γ_i the dual is Σ_i[H(α_i) − y_iγ_iα_i − α_i²/(2λ_i)]: ∂²D/∂α1∂α2 = 0 (SymPy)",
+            d, notes="Fixed point: log((1−α_i)/α_i) = y_iγ_i + α_i/λ_i, independent of S and U; "
+                     "z* = Uᵀ(Yγ + Λ⁻¹α*ᵀ). The γ term is linear in α and does not couple.")))
     return out

@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,14 +30,18 @@ import sympy as sp
 
 from theory.claims import CLAIMS
 from theory.derivation import (
+    RECHECK_DPS,
     Check,
     Comparison,
     Derivation,
     Verdict,
     check_identity,
     compare,
+    guarded,
+    judge_interval,
+    judge_relation,
 )
-from theory.symbols import alpha, omega
+from theory.symbols import Domain, alpha, omega
 
 _q = sp.Symbol("q", positive=True)
 _r = sp.Symbol("r", positive=True)
@@ -164,124 +169,205 @@ def _endpoint_check() -> Check:
     return Check("exact", bool(ok), f"lim_{{α→0}} g = {lim0}, lim_{{α→1}} g = {lim1}; L(ω) > 0 and L(ω) > −ω")
 
 
-@functools.lru_cache(maxsize=1)
-def comparisons() -> list[Comparison]:
-    """One Comparison per Legendre claim (Eq. 6, 19–28, Table 5)."""
-    d = _derivation()
-    out: list[Comparison] = []
-    L = ce_loss()
-    g = g_objective()
-    derived_bound = sp.GreaterThan(L, g)
-
-    # Eq. 6: strict ">" fails at α = α*.
-    p6 = CLAIMS["eq6_bound"].printed
-    at_star = sp.simplify((p6.lhs - p6.rhs).subs(alpha, alpha_star()))
-    at_star_exact = check_identity(p6.lhs.subs(alpha, alpha_star()), p6.rhs.subs(alpha, alpha_star()),
-                                   strategies=STRATEGIES, seed_key="eq6")
-    pt_val = sp.simplify((p6.lhs - p6.rhs).subs({omega: 0, alpha: sp.Rational(1, 2)}))
+def _kl_fact() -> Check:
+    """L − g = KL(α‖σ(−ω)) ≥ 0 (exact identity; Gibbs' inequality), zero iff α = σ(−ω)."""
     kl = kl_identity_check()
-    out.append(Comparison(
-        "eq6_bound", Verdict.ERRATUM, p6, derived_bound,
-        Check("counterexample", False,
-              f"at α = α* = σ(−ω) the two sides are equal for every ω ({at_star_exact.method}: "
-              f"{at_star_exact.detail}); e.g. ω = 0, α = 1/2: lhs − rhs = {pt_val}"),
-        corrected=derived_bound,
-        corrected_check=Check("exact", kl.passed and kl.method == "exact",
-                              "lhs − rhs = KL(α‖σ(−ω)) ≥ 0 (exact identity), zero iff α = σ(−ω)"),
-        counterexample={"point": {"omega": "0", "alpha": "1/2"}, "lhs": "log 2", "rhs": "log 2",
-                        "lhs_minus_rhs_at_alpha_star": str(at_star)},
-        derivation=d,
-        notes="The same paragraph says 'the equality holds' at α*; the bound is ≥ (as in Eq. 19)."))
+    return Check("exact", kl.passed and kl.method == "exact",
+                 "lhs − rhs = KL(α‖σ(−ω)) (exact identity) ≥ 0, zero exactly at α = σ(−ω)")
 
-    # Eq. 6 text: α* = ∂L/∂(Yŷ) — sign.
+
+#: Witnesses for the sign of L − g: equality at α* = σ(−ω) (ω = 0, α = 1/2), strict gap elsewhere.
+BOUND_WITNESSES = ({omega: sp.Integer(0), alpha: sp.Rational(1, 2)},
+                   {omega: sp.Integer(0), alpha: sp.Rational(1, 4)})
+
+
+def _judge_bound(cid: str, printed: Any) -> Comparison:
+    return judge_relation(cid, printed, ce_loss(), g_objective(), fact="nonnegative", fact_check=_kl_fact(),
+                          witnesses=BOUND_WITNESSES, derivation=_derivation(), strategies=STRATEGIES,
+                          notes="L(ω) − (H(α) − αω) = KL(α‖σ(−ω)) ≥ 0 with equality at α* = σ(−ω): the bound "
+                                "is '≥' and tight.")
+
+
+#: Where H(α) − αω is defined (H extended by its limits H(0) = H(1) = 0).
+DUAL_DOMAIN = sp.Interval(0, 1)
+
+
+def _judge_max_domain(cid: str, dom: Any) -> Comparison | None:
+    """None when max over ``dom`` of H(α) − αω is L(ω) for every ω; else the erratum.
+
+    The maximiser α* = σ(−ω) sweeps (0, 1) as ω sweeps ℝ and is unique (g strictly
+    concave), so the identity needs (0, 1) ⊆ dom ⊆ [0, 1] (outside [0, 1] H is not real).
+    """
+    if not isinstance(dom, sp.Interval):
+        raise ValueError(f"{cid}: printed domain must be a sympy Interval; got {dom!r}")
+    inner = sp.Interval.open(0, 1)
+    if inner.is_subset(dom) and dom.is_subset(DUAL_DOMAIN):
+        return None
+    if not dom.is_subset(DUAL_DOMAIN):
+        out = sp.Complement(dom, DUAL_DOMAIN)
+        a0 = out.inf + 1 if out.sup.is_infinite else (out.inf + out.sup) / 2
+        why = f"α = {a0} lies outside [0, 1]: H(α) = −α log α − (1−α) log(1−α) is not real there"
+        w0 = sp.Integer(0)
+    else:
+        gap = sp.Complement(inner, dom)
+        a0 = (gap.inf + gap.sup) / 2
+        w0 = sp.log((1 - a0) / a0)
+        why = (f"at ω = log((1−α0)/α0) with α0 = {a0} ∉ printed domain, the unique maximiser is α0, so the "
+               "max over the printed domain is < L(ω)")
+    return Comparison(cid, Verdict.ERRATUM, dom, inner,
+                      Check("counterexample", False, why),
+                      corrected=inner, corrected_check=Check("exact", True, "(0, 1) ⊆ dom ⊆ [0, 1]: the max is "
+                                                             "attained at the interior α* = σ(−ω)"),
+                      counterexample={"point": {"alpha": str(a0), "omega": str(w0)}, "why": why,
+                                      "exact": True, "recheck_dps": RECHECK_DPS},
+                      derivation=_derivation())
+
+
+def _worst(cid: str, parts: dict[str, Comparison], printed: Any, derived: Any) -> Comparison:
+    """One verdict for a multi-part claim: verified if every part is, else the first part that is not."""
+    for name, c in parts.items():
+        if c.verdict is not Verdict.VERIFIED:
+            return replace(c, claim_id=cid, printed=printed, notes=f"part '{name}': {c.notes}")
+    return Comparison(cid, Verdict.VERIFIED, printed, derived,
+                      Check("exact" if all(c.check.is_proof for c in parts.values()) else "numeric", True,
+                            "; ".join(f"{n}: {c.check.detail}" for n, c in parts.items())),
+                      derivation=_derivation())
+
+
+def _cmp_eq6_bound() -> Comparison:
+    return replace(_judge_bound("eq6_bound", CLAIMS["eq6_bound"].printed),
+                   notes="The same paragraph says 'the equality holds' at α*; the bound is ≥ (as in Eq. 19).")
+
+
+def _cmp_eq6_alpha_star() -> Comparison:
     p6a = CLAIMS["eq6_alpha_star"].printed.rhs.doit()
-    out.append(compare("eq6_alpha_star", p6a, alpha_star(), corrected=-sp.diff(L, omega), derivation=d,
-                       notes="The printed derivative is −σ(−ω) < 0, outside (0,1); α* = −∂L/∂(Yŷ) (as in Eq. 19)."))
+    return compare("eq6_alpha_star", p6a, alpha_star(), corrected=-sp.diff(ce_loss(), omega),
+                   derivation=_derivation(),
+                   notes="The printed derivative is −σ(−ω) < 0, outside (0,1); α* = −∂L/∂(Yŷ) (as in Eq. 19).")
 
-    # Eq. 19: the bound ≥ with equality at α* = −∇L.
+
+def _cmp_eq19() -> Comparison:
     p19 = CLAIMS["eq19"].printed
-    star = check_identity(p19["alpha_star"].rhs.doit(), alpha_star(), strategies=STRATEGIES, seed_key="eq19")
-    conc = concavity_check()
-    mx = legendre_max_value()
-    end = _endpoint_check()
-    ok19 = all(c.passed and c.method == "exact" for c in (star, conc, mx, kl, end)) and \
-        p19["bound"].lhs == L and check_identity(p19["bound"].rhs, g).passed
-    out.append(Comparison(
-        "eq19", Verdict.VERIFIED if ok19 else Verdict.REFUTED, p19, {"bound": derived_bound, "alpha_star": alpha_star()},
-        Check("exact", ok19, "printed sides = L and g; L − g = KL(α‖σ(−ω)) ≥ 0 (exact); g concave with "
-              "unique critical point α* = σ(−ω) = −∇_ωL where g = L (exact); endpoints strictly below"),
-        derivation=d))
+    conc, mx, end = concavity_check(), legendre_max_value(), _endpoint_check()
+    for c in (conc, mx, end):
+        if not (c.passed and c.method == "exact"):
+            raise AssertionError(f"eq19: a derivation step failed: {c.detail}")
+    parts = {
+        "bound": _judge_bound("eq19", p19["bound"]),
+        "alpha_star": compare_with("eq19", p19["alpha_star"].rhs.doit(), alpha_star(),
+                                   corrected=-sp.diff(ce_loss(), omega)),
+        "domain": judge_interval("eq19", p19["domain"], DUAL_DOMAIN,
+                                 why={"2": "H(α) is not real for α > 1"}),
+    }
+    return _worst("eq19", parts, p19, {"bound": sp.GreaterThan(ce_loss(), g_objective()), "alpha_star": alpha_star()})
 
-    # Eq. 20: tangent line = first-order Taylor polynomial (generic L).
+
+def _cmp_eq20() -> Comparison:
     Lf = sp.Function("L")
     w0 = sp.Symbol("omega_0", real=True)
     tangent = Lf(omega).series(omega, w0, 2).removeO()
-    p20 = CLAIMS["eq20"].printed
-    out.append(compare_with("eq20", p20.rhs, tangent, derivation=d,
-                            notes="Generic L: SymPy's first-order series of an undefined L at ω₀."))
+    return compare_with("eq20", CLAIMS["eq20"].printed.rhs, tangent, derivation=_derivation(),
+                        domains={w0: Domain(-20.0, 20.0)},  # ω₀ ranges like ω
+                        notes="Generic L: SymPy's first-order series of an undefined L at ω₀.")
 
-    # Eq. 21: intercept at ω = 0 with ω₀ = ω.
+
+def _cmp_eq21() -> Comparison:
+    Lf = sp.Function("L")
+    w0 = sp.Symbol("omega_0", real=True)
+    tangent = Lf(omega).series(omega, w0, 2).removeO()
     intercept = tangent.subs(omega, 0).subs(w0, omega).doit()
-    p21 = CLAIMS["eq21"].printed
-    out.append(compare_with("eq21", p21.rhs, intercept, derivation=d))
+    return compare_with("eq21", CLAIMS["eq21"].printed.rhs, intercept, derivation=_derivation())
 
-    # Eq. 22: −log σ(ω) = log(1+e^{−ω}).
+
+def _cmp_eq22() -> Comparison:
     p22 = CLAIMS["eq22"].printed
-    out.append(compare_with("eq22", sp.Matrix([p22.lhs, p22.rhs]), sp.Matrix([L, L]), derivation=d))
+    L = ce_loss()
+    return compare_with("eq22", sp.Matrix([p22.lhs, p22.rhs]), sp.Matrix([L, L]), derivation=_derivation())
 
-    # Eq. 23: α = −∇L = σ(−ω) and ω = log((1−α)/α).
+
+@functools.lru_cache(maxsize=1)
+def omega_of_alpha() -> sp.Expr:
+    """ω(α) solving σ(−ω) = α (SymPy ``solve``; unique)."""
+    a_ = sp.Symbol("a_")
+    sols = [sol.subs(a_, alpha) for sol in sp.solve(sp.Eq(alpha_star(), a_), omega)]
+    if len(sols) != 1:
+        raise AssertionError(f"ω(α) should be unique, got {sols}")
+    return sols[0]
+
+
+def _cmp_eq23() -> Comparison:
     p23 = CLAIMS["eq23"].printed
-    w_of_a = sp.solve(sp.Eq(alpha_star(), sp.Symbol("a_")), omega)
-    w_of_a = [sol.subs(sp.Symbol("a_"), alpha) for sol in w_of_a]
-    if len(w_of_a) != 1:
-        raise AssertionError(f"ω(α) should be unique, got {w_of_a}")
-    out.append(compare_with(
+    return compare_with(
         "eq23",
         sp.Matrix([p23["alpha_def"][0].doit(), p23["alpha_def"][1], p23["omega_of_alpha"].rhs]),
-        sp.Matrix([alpha_star(), alpha_star(), w_of_a[0]]), derivation=d))
+        sp.Matrix([alpha_star(), alpha_star(), omega_of_alpha()]), derivation=_derivation())
 
-    # Eq. 24–27: each member of the chain equals H(α) when ω = ω(α).
+
+def _cmp_eq24_27() -> Comparison:
     p24 = CLAIMS["eq24_27"].printed
-    chain = sp.Matrix([e.doit().subs(omega, w_of_a[0]) for e in p24["chain"]])
-    out.append(compare_with("eq24_27", chain, sp.Matrix([binary_entropy(alpha)] * 4), derivation=d,
-                            notes="ω(α) = log((1−α)/α) from solving σ(−ω) = α (SymPy)."))
+    chain = sp.Matrix([e.doit().subs(omega, omega_of_alpha()) for e in p24["chain"]])
+    return compare_with("eq24_27", chain, sp.Matrix([binary_entropy(alpha)] * 4), derivation=_derivation(),
+                        notes="ω(α) = log((1−α)/α) from solving σ(−ω) = α (SymPy).")
 
-    # Eq. 28 and Table 5 (CE): value of the maximum.
-    for cid, key in (("eq28", "lhs"), ("table5_ce", "primal")):
-        p = CLAIMS[cid].printed
-        obj_ok = check_identity(p["objective" if cid == "eq28" else "dual_objective"], g).passed
-        c = compare_with(cid, p[key], ce_dual_value(), derivation=d,
-                         notes="Maximum over α attained at the interior α* = σ(−ω) ∈ (0,1) (g concave); the "
-                         "endpoints give 0 and −ω, both < L(ω), so closed and open intervals give the same max.")
-        if not obj_ok:
-            c = Comparison(cid, Verdict.REFUTED, p, g, Check("exact", False, "printed objective ≠ H(α) − αω"))
-        out.append(c)
 
-    # Table 5 (hinge): linear in α on [0,1] → max at an endpoint.
+def _cmp_max(cid: str, key: str, obj_key: str) -> Comparison:
+    p = CLAIMS[cid].printed
+    obj = compare_with(cid, p[obj_key], g_objective())
+    if obj.verdict is not Verdict.VERIFIED:
+        return replace(obj, printed=p, notes="printed objective ≠ H(α) − αω")
+    bad = _judge_max_domain(cid, p["domain"])
+    if bad is not None:
+        return replace(bad, printed=p)
+    return compare_with(cid, p[key], ce_dual_value(), derivation=_derivation(),
+                        notes="Maximum over α attained at the interior α* = σ(−ω) ∈ (0,1) (g concave); the "
+                        "endpoints give 0 and −ω, both < L(ω), so closed and open intervals give the same max.")
+
+
+def _cmp_table5_hinge() -> Comparison:
     ph = CLAIMS["table5_hinge"].printed
     f = ph["dual_objective"]
-    lin = sp.diff(f, alpha, 2) == 0
-    hinge_dual = sp.Max(f.subs(alpha, 0), f.subs(alpha, 1))
-    c = compare_with("table5_hinge", ph["primal"], hinge_dual, derivation=d,
-                     notes="The dual objective is linear in α (second derivative 0), so its max over [0,1] "
-                     "is at α ∈ {0, 1}: max(0, 1−ω).")
-    if not lin:
+    if sp.diff(f, alpha, 2) != 0:
         raise AssertionError("hinge dual objective should be linear in α")
-    out.append(c)
+    dom = ph["domain"]
+    if not (isinstance(dom, sp.Interval) and dom.is_closed and dom.start.is_finite and dom.end.is_finite):
+        raise ValueError(f"table5_hinge: the max of a linear objective needs a closed bounded interval; got {dom}")
+    hinge_dual = sp.Max(f.subs(alpha, dom.start), f.subs(alpha, dom.end))
+    return compare_with("table5_hinge", ph["primal"], hinge_dual, derivation=_derivation(),
+                        notes="The dual objective is linear in α (second derivative 0), so its max over the printed "
+                        f"{dom} is at an end point: max(f({dom.start}), f({dom.end})).")
 
-    # Table 5 (squared error): concave quadratic, unconstrained max.
+
+def _cmp_table5_squared() -> Comparison:
     ps = CLAIMS["table5_squared"].printed
     fs = ps["dual_objective"]
+    if ps["domain"] != sp.Reals:
+        raise ValueError(f"table5_squared: derivation covers an unconstrained max only; got {ps['domain']}")
     a_s = sp.solve(sp.diff(fs, alpha), alpha)[0]
     if not sp.diff(fs, alpha, 2).is_negative:
         raise AssertionError("squared-error dual objective should be concave")
     sq_val = sp.expand(fs.subs(alpha, a_s))
-    # Corrected primal: the value the printed dual actually gives is (1−ω)²/2; equivalently the
-    # dual of (1−ω)² is max_α[−α²/4 + α − αω].
+    # Corrected primal: the value the printed dual actually gives; equivalently the dual of
+    # (1−ω)² is max_α[−α²/4 + α − αω].
     alt = -alpha**2 / 4 + alpha - alpha * omega
     alt_val = sp.expand(alt.subs(alpha, sp.solve(sp.diff(alt, alpha), alpha)[0]))
-    out.append(compare("table5_squared", ps["primal"], sq_val, corrected=(1 - omega) ** 2 / 2, derivation=d,
-                       notes=f"max_α[−α²/2 + α − αω] is attained at α = {a_s} with value {sp.factor(sq_val)}: "
-                       "the printed primal misses a factor 1/2. Equivalently keep (1−ω)² and use the dual "
-                       f"max_α[−α²/4 + α − αω] (value {sp.factor(alt_val)})."))
-    return out
+    return compare("table5_squared", ps["primal"], sq_val, corrected=(1 - omega) ** 2 / 2, derivation=_derivation(),
+                   notes=f"max_α[−α²/2 + α − αω] is attained at α = {a_s} with value {sp.factor(sq_val)}: "
+                   "the printed primal misses a factor 1/2. Equivalently keep (1−ω)² and use the dual "
+                   f"max_α[−α²/4 + α − αω] (value {sp.factor(alt_val)}).")
+
+
+CLAIM_IDS = ("eq6_bound", "eq6_alpha_star", "eq19", "eq20", "eq21", "eq22", "eq23", "eq24_27", "eq28",
+             "table5_ce", "table5_hinge", "table5_squared")
+
+
+@functools.lru_cache(maxsize=1)
+def comparisons() -> list[Comparison]:
+    """One Comparison per Legendre claim (Eq. 6, 19–28, Table 5), each judged separately."""
+    judges = {
+        "eq6_bound": _cmp_eq6_bound, "eq6_alpha_star": _cmp_eq6_alpha_star, "eq19": _cmp_eq19,
+        "eq20": _cmp_eq20, "eq21": _cmp_eq21, "eq22": _cmp_eq22, "eq23": _cmp_eq23, "eq24_27": _cmp_eq24_27,
+        "eq28": lambda: _cmp_max("eq28", "lhs", "objective"),
+        "table5_ce": lambda: _cmp_max("table5_ce", "primal", "dual_objective"),
+        "table5_hinge": _cmp_table5_hinge, "table5_squared": _cmp_table5_squared,
+    }
+    return [guarded(cid, judges[cid]) for cid in CLAIM_IDS]

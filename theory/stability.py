@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -31,7 +32,17 @@ import sympy as sp
 from theory import dual
 from theory.claims import CLAIMS
 from theory.claims import dual as cd
-from theory.derivation import Check, Comparison, Derivation, Verdict, check_identity, compare
+from theory.derivation import (
+    RECHECK_DPS,
+    Check,
+    Comparison,
+    Derivation,
+    Verdict,
+    check_identity,
+    compare,
+    guarded,
+    judge_interval,
+)
 from theory.symbols import eta, lam, s1, s2
 
 
@@ -193,50 +204,86 @@ def printed_eq38_instance() -> sp.Matrix:
     return sp.Matrix(2, 2, lambda r, c: _instantiate_indexed(rhs.subs({cd.i: r + 1, cd.k: c + 1}), cd.a_star_i))
 
 
-@functools.lru_cache(maxsize=1)
-def comparisons() -> list[Comparison]:
-    """Comparisons for eq9_pd, thm1, eq36, eq38."""
-    d = _derivation()
-    dom = dual.INSTANCE_DOMAINS
+#: The properties a print may state of the coupling matrix, and what each needs.
+PROPERTIES = ("positive definite", "positive semi-definite")
+
+
+def _eq9_pd() -> Comparison:
+    """US²Uᵀ ≻ 0 iff all s_i > 0; ⪰ 0 always. Judged from the printed matrix and property."""
+    d, dom = _derivation(), dual.INSTANCE_DOMAINS
     I = dual.instance()
     U = I["U"]
-    a = _alpha()
-    out: list[Comparison] = []
-
-    # eq9_pd: US²Uᵀ ≻ 0 iff all s_i > 0.
-    M = dual.instantiate(CLAIMS["eq9_pd"].printed["matrix"]).applyfunc(sp.cancel)
+    pr = CLAIMS["eq9_pd"].printed
+    prop = pr["property"]
+    if prop not in PROPERTIES:
+        raise ValueError(f"eq9_pd: property must be one of {PROPERTIES}; got {prop!r}")
+    M = dual.instantiate(pr["matrix"]).applyfunc(sp.cancel)
+    yp = I["Y"] * I["Phi0"]
+    same = compare("eq9_pd", M, (yp * yp.T).applyfunc(sp.cancel), derivation=d, domains=dom,
+                   notes="printed matrix vs Eq. 9's coupling YΦ₀Φ₀ᵀYᵀ")
+    if same.verdict is not Verdict.VERIFIED:
+        return same
     m11 = check_identity(M[0, 0], U[0, 0] ** 2 * s1**2 + U[0, 1] ** 2 * s2**2)
     mdet = check_identity(M.det(), s1**2 * s2**2)
     pd_ok = m11.passed and mdet.passed
+    if not pd_ok:
+        raise AssertionError(f"eq9_pd: minors {m11.detail}; {mdet.detail}")
     # s2 = 0 (rank-deficient YΦ₀): x = U e2 is in the kernel.
     x = U[:, 1]
     q0 = sp.cancel((x.T * M.subs(s2, 0) * x)[0])
-    out.append(Comparison(
-        "eq9_pd", Verdict.REGIME if pd_ok and q0 == 0 else Verdict.REFUTED,
-        CLAIMS["eq9_pd"].printed["matrix"], M,
-        Check("exact", pd_ok, "(US²Uᵀ)11 = u11²s1² + u12²s2² > 0 and det = s1²s2² > 0 when s1, s2 > 0 "
-              f"(SymPy); with s2 = 0, x = Ue2 gives xᵀUS²Uᵀx = {q0}"),
-        counterexample={"point": {"s_2": "0", "x": "U e_2"}, "x^T U S^2 U^T x": str(q0)},
+    minors = ("(US²Uᵀ)11 = u11²s1² + u12²s2² ≥ 0 and det = s1²s2² ≥ 0 (SymPy), > 0 when s1, s2 > 0; with "
+              f"s2 = 0, x = Ue2 gives xᵀUS²Uᵀx = {q0}")
+    if prop == "positive semi-definite" or q0 != 0:
+        return Comparison("eq9_pd", Verdict.VERIFIED, pr, M, Check("exact", True, minors), derivation=d)
+    return Comparison(
+        "eq9_pd", Verdict.REGIME, pr, M,
+        Check("counterexample", False, f"positive definite fails at s2 = 0: x = Ue2 ≠ 0 has xᵀUS²Uᵀx = {q0}"),
+        counterexample={"point": {"s_2": "0", "x": "U e_2"}, "x^T U S^2 U^T x": str(q0), "exact": True,
+                        "recheck_dps": RECHECK_DPS},
         regime="all singular values s_i > 0, i.e. rank(YΦ₀) = n (needs m ≥ n and no degenerate examples); "
         "otherwise US²Uᵀ is only positive semi-definite (as the proof of Thm. 1 itself says)",
-        derivation=d))
+        regime_check=Check("exact", True, "condition s1, s2 > 0: " + minors),
+        derivation=d)
 
-    # thm1.
+
+#: Where Theorem 1's conclusion is derived: Eq. 10 is defined (log α) on α_i > 0.
+THM1_DOMAIN = sp.Interval.open(0, sp.oo)
+
+
+def _thm1() -> Comparison:
+    d, dom = _derivation(), dual.INSTANCE_DOMAINS
+    a = _alpha()
+    pr = CLAIMS["thm1"].printed
+    system = compare("thm1", dual.instantiate(pr["system"]), dual.derived_eq10_rhs(), derivation=d, domains=dom,
+                     notes="printed system vs the derived Eq. 10")
+    if system.verdict is not Verdict.VERIFIED:
+        return replace(system, printed=pr)
+    dom_p = pr["domain"]
+    if not dom_p.is_subset(THM1_DOMAIN):
+        bad = judge_interval("thm1", dom_p, sp.Interval.open(0, 1),
+                             why={"0": "log α is undefined at α = 0: Eq. 10 has no fixed point there"})
+        return replace(bad, printed=pr, notes=f"the printed domain {dom_p} leaves (0, ∞), where Eq. 10 is defined")
     chkA, chkM = _pd_minors_check()
     num = numeric_nd_check()
-    j_ok = check_identity(jacobian_eq10(), eta * (-sp.diag(1 / a[0], 1 / a[1]) - coupling_matrix())).passed
-    ok1 = chkA.passed and chkM.passed and num.passed and j_ok
-    out.append(Comparison(
-        "thm1", Verdict.VERIFIED if ok1 else Verdict.REFUTED, CLAIMS["thm1"].printed,
-        {"jacobian": jacobian_eq10(), "potential": concave_potential()},
-        Check("exact", ok1, "J(Eq. 10) = η(−diag(1/α) − A), −J/η ≻ 0 on (0,∞)² exactly (" + chkM.detail
+    j_ok = check_identity(jacobian_eq10(), eta * (-sp.diag(1 / a[0], 1 / a[1]) - coupling_matrix()))
+    if not (chkA.passed and chkM.passed and num.passed and j_ok.passed):
+        raise AssertionError(f"thm1: {chkA.detail}; {chkM.detail}; {num.detail}; {j_ok.detail}")
+    return Comparison(
+        "thm1", Verdict.VERIFIED, pr, {"jacobian": jacobian_eq10(), "potential": concave_potential()},
+        Check("exact", True, f"printed system = Eq. 10 ({system.check.method}); printed domain {dom_p} ⊆ (0, ∞); "
+              "J(Eq. 10) = η(−diag(1/α) − A), −J/η ≻ 0 on (0,∞)² exactly (" + chkM.detail
               + "); general n: eigenvalues of −J/η > 1 + min 1/α_i; n = 5 evidence: " + num.detail),
         routes=("printed", "derived Jacobian of Eq. 10", "finite differences n = 5"), derivation=d,
         notes="True, and stronger than stated: Eq. 10 is the gradient flow of a strictly concave G, so it has at "
         "most one fixed point, attractive on all of (0,∞)ⁿ. The printed proof (Eq. 36–38) analyses Eq. 9 instead "
-        "(see eq36, eq38); its conclusion for Eq. 9 is also true."))
+        "(see eq36, eq38); its conclusion for Eq. 9 is also true.")
 
-    # eq36: printed f_i vs the right side of Eq. 10 (the system of Thm. 1); also vs Eq. 9.
+
+def _eq36() -> Comparison:
+    d, dom = _derivation(), dual.INSTANCE_DOMAINS
+    I = dual.instance()
+    U = I["U"]
+    a = _alpha()
     p36 = printed_eq36_instance()
     d10 = dual.derived_eq10_rhs().T
     d9 = dual.derived_eq9_rhs().T
@@ -250,10 +297,12 @@ def comparisons() -> list[Comparison]:
                   "text says ('gradient function of the autonomous system Eq. 9'), but Thm. 1 is about Eq. 10: "
                   "corrected f_i = η(−log α_i − λ⁻¹ Σ_jk u_ik(s_k²+λ)u_jk α_j). Both systems have negative-"
                   "definite Jacobians, so the theorem survives.")
-    c36.routes = ("printed", "derived Eq. 10", "derived Eq. 9")
-    out.append(c36)
+    return replace(c36, routes=("printed", "derived Eq. 10", "derived Eq. 9"))
 
-    # eq38: printed Jacobian vs the Jacobian of Eq. 10; also vs Eq. 9's.
+
+def _eq38() -> Comparison:
+    d, dom = _derivation(), dual.INSTANCE_DOMAINS
+    a = _alpha()
     p38 = printed_eq38_instance()
     vs9j = check_identity(p38, jacobian_eq9(), seed_key="eq38|eq9", domains=dom)
     A = coupling_matrix()
@@ -262,9 +311,17 @@ def comparisons() -> list[Comparison]:
                   notes=f"The printed J is exactly the Jacobian of Eq. 9 ({vs9j.method}), consistent with Eq. 36, "
                   "not that of Eq. 10 (Thm. 1): corrected J_ik = η(−δ_ik/α_i − λ⁻¹ Σ_l u_il(s_l²+λ)u_kl). The "
                   "proof's sign argument applies to either.")
-    c38.routes = ("printed", "derived Jacobian of Eq. 10", "derived Jacobian of Eq. 9")
-    out.append(c38)
-    return out
+    return replace(c38, routes=("printed", "derived Jacobian of Eq. 10", "derived Jacobian of Eq. 9"))
+
+
+CLAIM_IDS = ("eq9_pd", "thm1", "eq36", "eq38")
+
+
+@functools.lru_cache(maxsize=1)
+def comparisons() -> list[Comparison]:
+    """Comparisons for eq9_pd, thm1, eq36, eq38 (each judged separately)."""
+    judges = {"eq9_pd": _eq9_pd, "thm1": _thm1, "eq36": _eq36, "eq38": _eq38}
+    return [guarded(cid, judges[cid]) for cid in CLAIM_IDS]
 
 
 __all__ = [

@@ -25,21 +25,30 @@ import functools
 from dataclasses import replace
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from theory.claims import CLAIMS
+from theory.claims.starvation import dz2_ds1sq
 from theory.derivation import (
     Check,
     Comparison,
     Derivation,
     Verdict,
     check_identity,
+    EVIDENCE_DPS,
+    RECHECK_DPS,
     check_sign,
     compare,
     find_counterexample,
+    guarded,
+    make_relation,
+    relation_counterexample,
+    relation_op,
 )
 from theory.perturbation import (
     DOMAINS as P_DOMAINS,
+    exact_fixed_point_numeric,
     E1,
     E2,
     d1,
@@ -127,6 +136,15 @@ def _d_ds_sq_we(expr: sp.Expr, i: int) -> sp.Expr:
     return sp.factor((sp.diff(expr, w) * dw + sp.diff(expr, E) * dE) / lam)
 
 
+@functools.lru_cache(maxsize=None)
+def dz_ds_sq_we(a: int, b: int) -> sp.Expr:
+    """dz_a*/d(s_b²) to first order in δ (U of Eq. 15), (w, E) form; a, b ∈ {1, 2}."""
+    if a not in (1, 2) or b not in (1, 2):
+        raise ValueError(f"indices must be 1 or 2; got a={a}, b={b}")
+    f = _first_order_we()
+    return _d_ds_sq_we(f["z0"][a - 1] + delta * f["z1"][a - 1], b)
+
+
 @functools.lru_cache(maxsize=1)
 def _dz_we() -> dict[str, sp.Expr]:
     f = _first_order_we()
@@ -151,27 +169,81 @@ def _factored_dz2_we() -> sp.Expr:
 # ------------------------------------------------------------------- comparisons
 
 
+#: Definition 2 is about two features: i (the one that grows) and j (the one harmed).
+#: Instantiated in Theorem 2's system, where feature 1 starves feature 2.
+DEF2_INSTANCE = {"i": 1, "j": 2}
+
+
+def _def2_indices(printed: Any) -> tuple[str, str, str]:
+    """(index of z, index of s, operator) read off the printed dz_?*/d(s_?²) ? 0."""
+    import re
+
+    op = relation_op(printed)
+    der = printed.lhs
+    if not isinstance(der, sp.Derivative) or printed.rhs != 0:
+        raise ValueError(f"def2: printed form must be Derivative(...) <op> 0; got {printed!r}")
+    zname, sname = der.expr.func.__name__, der.variables[0].name
+    mz, ms = re.fullmatch(r"z_(\w)\^\*", zname), re.fullmatch(r"s_(\w)\^2", sname)
+    if not mz or not ms:
+        raise ValueError(f"def2: cannot read the indices of {zname!r} / {sname!r}")
+    for idx in (mz.group(1), ms.group(1)):
+        if idx not in DEF2_INSTANCE:
+            raise ValueError(f"def2: index {idx!r} is neither i nor j")
+    return mz.group(1), ms.group(1), op
+
+
 def _cmp_def2() -> Comparison:
-    CLAIMS["def2"].printed
-    dz = _dz_we()
+    pr = CLAIMS["def2"].printed
+    zi, si, op = _def2_indices(pr)
     d = Derivation("Definition 2: which derivative expresses 'feature i starves feature j'")
     d.add("dz_j*/d(s_i²) < 0",
           "The sentence after Def. 2: 'an increase in the strength of feature i [s_i²] has a detrimental "
-          "effect on the learning of feature j [z_j*]'; Thm. 2 uses dz2*/ds1² (i = 1, j = 2).")
-    d.add(sp.Eq(sp.Symbol("dz1*/ds1² (δ⁰)"), we_to_s(dz["dz1_0_ds1sq"]), evaluate=False),
-          "With the printed index (dz_i*/ds_i², i = 1) in Thm. 2's system: the zeroth-order part is "
-          "positive, so the printed criterion would not flag feature 1 as starving anything.",
-          check_sign(we_to_w(dz["dz1_0_ds1sq"]), +1, seed_key="def2-sign", domains=DOMAINS))
-    printed_inst = we_to_w(dz["dz1_ds1sq"])  # dz_i*/d(s_i²) at i = 1
-    derived = we_to_w(dz["dz2_ds1sq"])  # dz_j*/d(s_i²) at (i, j) = (1, 2)
-    corrected = derived
-    comp = compare("def2", printed_inst, derived, corrected=corrected, try_exact=False, derivation=d,
-                   domains=DOMAINS,
-                   notes="Instantiated in Thm. 2's system (Eq. 15, first order in δ, (w_i = W(1+s_i²/λ)) "
-                         "coordinates) at i = 1, j = 2: printed dz_1*/d(s_1²) vs the intended dz_2*/d(s_1²). "
-                         "Index typo; corrected: feature i starves feature j if dz_j*/d(s_i²) < 0.")
-    exact = check_identity(corrected, derived, seed_key="def2|corrected-exact", domains=DOMAINS)
-    return replace(comp, corrected_check=exact) if exact.is_proof else comp
+          "effect on the learning of feature j [z_j*]': the response of j, differentiated in the strength "
+          "of i, decreases (< 0). Thm. 2 uses dz2*/ds1² (i = 1, j = 2).")
+    d.add(sp.Eq(sp.Symbol("dz1*/ds1² (δ⁰)"), we_to_s(_dz_we()["dz1_0_ds1sq"]), evaluate=False),
+          "With index i on z (dz_i*/ds_i², i = 1) in Thm. 2's system: the zeroth-order part is "
+          "positive, so such a criterion would not flag feature 1 as starving anything.",
+          check_sign(we_to_w(_dz_we()["dz1_0_ds1sq"]), +1, seed_key="def2-sign", domains=DOMAINS))
+    printed_inst = we_to_w(dz_ds_sq_we(DEF2_INSTANCE[zi], DEF2_INSTANCE[si]))
+    derived = we_to_w(dz_ds_sq_we(DEF2_INSTANCE["j"], DEF2_INSTANCE["i"]))
+    zfn, sv = CLAIMS["def2"].printed.lhs.expr.func, CLAIMS["def2"].printed.lhs.variables[0]
+    corrected_form = make_relation(
+        sp.Derivative(sp.Function("z_j^*")(sp.Symbol("s_i^2", positive=True)), sp.Symbol("s_i^2", positive=True)),
+        "<", 0)
+    notes = ("Instantiated in Thm. 2's system (Eq. 15, first order in δ, w_i = W(1+s_i²/λ) coordinates) at "
+             f"i = 1, j = 2: printed d{zfn.__name__}/d({sv}) {op} 0 vs the intended dz_j*/d(s_i²) < 0.")
+    if (zi, si) != ("j", "i"):
+        comp = compare("def2", printed_inst, derived, corrected=derived, try_exact=False, derivation=d,
+                       domains=DOMAINS, notes=notes + " Index typo; corrected: feature i starves feature j "
+                       "if dz_j*/d(s_i²) < 0.")
+        if comp.verdict is Verdict.ERRATUM and op != "<":
+            # Both the index and the direction differ from the derived criterion: not one
+            # slip of the pen away from it, so no corrected form of *this* statement is claimed.
+            return replace(comp, verdict=Verdict.REFUTED, corrected=None, corrected_check=None,
+                           notes=comp.notes + f" The printed direction '{op} 0' also differs from '< 0'.")
+        if comp.verdict is Verdict.ERRATUM:
+            exact = check_identity(derived, derived, seed_key="def2|corrected-exact", domains=DOMAINS)
+            comp = replace(comp, corrected=corrected_form, corrected_check=Check(
+                exact.method, exact.passed, "corrected dz_j*/d(s_i²) is the derived criterion's derivative"))
+        return comp
+    # Right derivative: the direction decides. Witness: Thm. 2's regime, where feature 1
+    # does starve feature 2 (dz2*/ds1² < 0): a criterion with another direction misses it.
+    ident = check_identity(printed_inst, derived, seed_key="def2|ident", domains=DOMAINS)
+    if op == "<":
+        return Comparison("def2", Verdict.VERIFIED, pr, corrected_form,
+                          Check(ident.method, ident.passed, "printed indices and direction are those of the "
+                                "derived criterion dz_j*/d(s_i²) < 0"), derivation=d, notes=notes)
+    witness = {s1: sp.Integer(2), s2: sp.Integer(1), lam: sp.Integer(1), delta: sp.Rational(1, 10)}
+    cx = relation_counterexample(we_to_s(dz_ds_sq_we(2, 1)), op, [witness])
+    if cx is None:
+        raise AssertionError(f"def2: printed '{op}' not refuted at the starvation witness")
+    return Comparison("def2", Verdict.ERRATUM, pr, corrected_form,
+                      Check("counterexample", False, f"in Thm. 2's regime at {cx['point']} feature 1 starves "
+                            f"feature 2 (dz2*/ds1² = {cx['printed_50'][0]}), yet the printed '{op} 0' does not hold"),
+                      corrected=corrected_form,
+                      corrected_check=Check(ident.method, ident.passed, "'< 0' on the derived derivative: "
+                                            "'detrimental effect' means a decrease"),
+                      counterexample=cx, derivation=d, notes=notes)
 
 
 def _cmp_eq15() -> Comparison:
@@ -364,26 +436,107 @@ def _cmp_thm2() -> Comparison:
                 "first-order dz2*/ds1² factored exactly into −δ·s2²·(e^{W1} − e^{W2})/(λ²e^{2W1}e^{W2}(1+W1)(1+W2)); "
                 "every factor's sign proved (δ > 0, s2² > 0, 1 + W > 0, e^{W(x)} increasing); numeric "
                 "evidence agrees and shows the flip for δ < 0 or s1 < s2")
+    return _judge_thm2(pr, fac_s, chk, d)
+
+
+#: Points of Theorem 2's stated setting (s1 > s2, 0 < δ < 1): one inside the proved regime
+#: (δ small) and one beyond δ = 1/√2, where the exact fixed point's sensitivity changes sign.
+THM2_INSIDE = {"s1": "2", "s2": "1", "lam": "1", "delta": "0.1"}
+THM2_BEYOND = {"s1": "2", "s2": "1", "lam": "1", "delta": "0.9"}
+
+
+def exact_dz2_ds1sq(pt: dict[str, str], dps: int) -> mpmath.mpf:
+    """dz2*/d(s1²) of the exact Eq. 10 fixed point (U of Eq. 15) at ``pt``, in ``dps`` digits.
+
+    Independent of the series: mpmath Newton on −log α − αA = 0
+    (``theory.perturbation.exact_fixed_point_numeric``), z2* = λ⁻¹s2²(−δα1 + √(1−δ²)α2)
+    (Eq. 11), and a central difference in s1² with step 10^(−dps/3) (truncation error
+    O(h²) = 10^(−2dps/3), far below the values compared).
+    """
+    with mpmath.workdps(dps + 10):
+        q1, s2v, lv, dv = (mpmath.mpf(pt[k]) for k in ("s1", "s2", "lam", "delta"))
+        q1 = q1**2
+        h = mpmath.mpf(10) ** (-(dps // 3))
+
+        def z2(q: mpmath.mpf) -> mpmath.mpf:
+            a1, a2 = exact_fixed_point_numeric(mpmath.sqrt(q), s2v, lv, dv, dps=dps + 10)
+            return s2v**2 / lv * (-dv * a1 + mpmath.sqrt(1 - dv**2) * a2)
+
+        return (z2(q1 + h) - z2(q1 - h)) / (2 * h)
+
+
+def _thm2_counterexample(op: str, pt: dict[str, str]) -> dict[str, Any] | None:
+    vals = {dps: exact_dz2_ds1sq(pt, dps) for dps in (EVIDENCE_DPS, RECHECK_DPS)}
+    tiny = {dps: mpmath.mpf(10) ** (-(dps // 3) + 5) for dps in vals}  # difference-quotient noise
+    fails = [not {"<": v < -tiny[k], "<=": v <= tiny[k], ">": v > tiny[k], ">=": v >= -tiny[k],
+                  "==": abs(v) <= tiny[k], "!=": abs(v) > tiny[k]}[op] for k, v in vals.items()]
+    if not all(fails):
+        return None
+    return {"point": dict(pt), "relation": f"exact dz2*/ds1² {op} 0",
+            "printed_50": [mpmath.nstr(vals[EVIDENCE_DPS], 20)],
+            "printed_100": [mpmath.nstr(vals[RECHECK_DPS], 30)], "recheck_dps": RECHECK_DPS}
+
+
+def _judge_thm2(pr: Any, fac_s: sp.Expr, chk: Check, d: Derivation) -> Comparison:
+    """Theorem 2's verdict from its printed relation (direction, strictness, sides)."""
+    op = relation_op(pr)
+    if pr.rhs != 0 and pr.lhs == 0:
+        op = {">": "<", ">=": "<=", "<": ">", "<=": ">="}.get(op, op)
+    elif pr.rhs != 0:
+        raise ValueError(f"thm2: printed form must compare dz2*/ds1² with 0; got {pr!r}")
+    if pr.free_symbols != {dz2_ds1sq}:
+        raise ValueError(f"thm2: printed form must be about dz2*/ds1²; got {pr!r}")
+    if not chk.passed:
+        raise AssertionError(f"thm2: the first-order derivation did not pass: {chk.detail}")
+    derived = make_relation(dz2_ds1sq, "<", 0)
+    # Inside the regime the first-order derivative is strictly negative (proved): the printed
+    # operator must be implied by "< 0", and is then checked on the exact fixed point too.
+    inside = _thm2_counterexample(op, THM2_INSIDE)
+    if op not in ("<", "<=", "!=") or inside is not None:
+        cx = inside or _thm2_counterexample(op, THM2_INSIDE)
+        if cx is None:
+            raise AssertionError(f"thm2: printed '{op}' is not implied by '< 0' but the exact value agrees")
+        return Comparison("thm2", Verdict.REFUTED, pr, derived,
+                          Check("counterexample", False, f"inside the proved regime ({THM2_INSIDE}) the exact "
+                                f"dz2*/ds1² = {cx['printed_50'][0]}: printed '{op} 0' fails"),
+                          counterexample=cx, derivation=d,
+                          notes="The proof gives dz2*/ds1² < 0 to first order for δ > 0, s1 > s2.")
+    beyond = _thm2_counterexample(op, THM2_BEYOND)
+    if beyond is None:
+        # Holds at both points: no evidence that the regime matters — the claim stands as printed.
+        return Comparison("thm2", Verdict.VERIFIED, pr, derived, chk, derivation=d)
     return Comparison(
-        "thm2", Verdict.REGIME, pr, fac_s, chk,
+        "thm2", Verdict.REGIME, pr, derived,
+        Check("counterexample", False, f"printed '{op} 0' fails on the exact fixed point at {THM2_BEYOND} "
+              f"(δ beyond 1/√2, s1 > s2 as assumed): dz2*/ds1² = {beyond['printed_50'][0]}"),
+        counterexample=beyond,
         regime="Proved only to first order in δ and only for δ > 0 in the convention of Eq. 15 "
                "(U[2,1] = +δ): dz2*/ds1² = −δ s2²(e^{W(1+s1²/λ)} − e^{W(1+s2²/λ)})/(λ²e^{2W1}e^{W2}(1+W1)(1+W2)) "
                "+ O(δ²) < 0 when s1 > s2. For δ < 0 or s1 < s2 the first-order term is positive, at s1 = s2 it "
                "vanishes. Beyond first order the claim cannot hold for every δ ∈ (0, 1): at δ = 1/√2 the fixed "
-               "point is swap-symmetric and z2* ≡ 0 (exact). The engine's exact sensitivities "
-               "(verify/test_theorem2.py, gsv probe) locate the sign change there: dz2*/ds1² < 0 for "
-               "0 < δ < 1/√2 and > 0 beyond, for Eq. 10 and Eq. 9.",
-        routes=("printed", "first-order derivation", "sign factorisation", "numeric sign"),
+               "point is swap-symmetric and z2* ≡ 0 (exact), and beyond it the exact sensitivity is positive "
+               "(counterexample). The engine's exact sensitivities (verify/test_theorem2.py, gsv probe) locate "
+               "the sign change there: dz2*/ds1² < 0 for 0 < δ < 1/√2 and > 0 beyond, for Eq. 10 and Eq. 9.",
+        regime_check=Check(chk.method, chk.passed and inside is None,
+                           f"condition δ > 0, s1 > s2, first order in δ: {chk.detail}; and the exact "
+                           f"fixed point at {THM2_INSIDE} satisfies the printed '{op} 0'"),
+        routes=("printed", "first-order derivation", "sign factorisation", "numeric sign",
+                "exact fixed point (mpmath)"),
         derivation=d,
         notes="The printed theorem states neither the order nor the sign of δ; the proof (App. C.10) uses "
               "Lemma 1 and a first-order Taylor expansion, so the conclusion is first-order only.",
     )
 
 
+CLAIM_IDS = ("def2", "eq15", "c10_alpha", "eq63", "eq64", "eq65", "thm2")
+
+
 @functools.lru_cache(maxsize=1)
 def _comparisons() -> tuple[Comparison, ...]:
-    return (_cmp_def2(), _cmp_eq15(), _cmp_c10_alpha(), _cmp_z("eq63", 0), _cmp_z("eq64", 1),
-            _cmp_eq65(), _cmp_thm2())
+    judges = {"def2": _cmp_def2, "eq15": _cmp_eq15, "c10_alpha": _cmp_c10_alpha,
+              "eq63": lambda: _cmp_z("eq63", 0), "eq64": lambda: _cmp_z("eq64", 1),
+              "eq65": _cmp_eq65, "thm2": _cmp_thm2}
+    return tuple(guarded(cid, judges[cid]) for cid in CLAIM_IDS)
 
 
 def comparisons() -> list[Comparison]:

@@ -50,6 +50,16 @@ class Domain:
     hi: float
     kind: str = "uniform"
 
+    def __post_init__(self) -> None:
+        import math
+
+        if self.kind not in ("log", "uniform"):
+            raise ValueError(f"Domain.kind must be 'log' or 'uniform'; got {self.kind!r}")
+        if not (math.isfinite(self.lo) and math.isfinite(self.hi) and self.lo < self.hi):
+            raise ValueError(f"Domain needs finite lo < hi; got lo={self.lo!r}, hi={self.hi!r}")
+        if self.kind == "log" and not self.lo > 0:
+            raise ValueError(f"a log Domain needs lo > 0; got lo={self.lo!r}")
+
 
 DOMAINS: dict[sp.Symbol, Domain] = {
     lam: Domain(1e-2, 1e2, "log"),

@@ -10,30 +10,42 @@ claim has a counterexample, a regime claim says its regime.
 
 from __future__ import annotations
 
-from theory.derivation import Comparison, Verdict
+from theory.derivation import RECHECK_DPS, Comparison, Verdict
 
 V, E, R, G = Verdict.VERIFIED, Verdict.ERRATUM, Verdict.REFUTED, Verdict.REGIME
 
 
 def assert_verdict(table: dict[str, Comparison], cid: str, expected: Verdict, reason: str) -> None:
+    """The claim's verdict is ``expected`` and backed by what that verdict needs.
+
+    ``Comparison`` refuses to be built without the evidence its verdict needs (see
+    ``theory.derivation.Comparison``); this re-asserts it so that a weakened invariant
+    there still fails here. A derivation that raised fails this claim only, with its error.
+    """
     assert cid in table, f"{cid}: no derivation compares this claim"
     comp = table[cid]
+    assert comp.verdict is not Verdict.ERROR, f"{cid}: the derivation raised: {comp.error}"
     assert comp.verdict is expected, (
         f"{cid}: verdict changed to {comp.verdict.value!r}, expected {expected.value!r} because: {reason}. "
         f"Check: {comp.check.detail if comp.check else '-'}"
     )
+    cx = comp.counterexample
     if expected is Verdict.VERIFIED:
         assert comp.check is not None and comp.check.passed, f"{cid}: verified without a passing check"
-    elif expected is Verdict.ERRATUM:
-        assert comp.corrected is not None, f"{cid}: erratum without a corrected form"
-        assert comp.corrected_check is not None and comp.corrected_check.passed, (
-            f"{cid}: the corrected form was not shown equal to the derivation")
-        assert comp.counterexample is not None, f"{cid}: erratum without a counterexample"
-    elif expected is Verdict.REFUTED:
-        assert comp.counterexample is not None or (comp.check is not None and not comp.check.passed), (
-            f"{cid}: refuted without evidence")
+    elif expected in (Verdict.ERRATUM, Verdict.REFUTED):
+        assert comp.check is not None and not comp.check.passed, f"{cid}: {expected.value} with a passing check"
+        assert cx is not None and (cx.get("exact") is True or cx.get("recheck_dps", 0) >= RECHECK_DPS), (
+            f"{cid}: {expected.value} without a counterexample that is exact or rechecked at {RECHECK_DPS} digits")
+        if expected is Verdict.ERRATUM:
+            assert comp.corrected is not None, f"{cid}: erratum without a corrected form"
+            assert comp.corrected_check is not None and comp.corrected_check.passed, (
+                f"{cid}: the corrected form was not shown equal to the derivation")
     elif expected is Verdict.REGIME:
         assert comp.regime.strip(), f"{cid}: holds-only-in-regime without a stated regime"
+        assert comp.regime_check is not None and comp.regime_check.passed, (
+            f"{cid}: holds-only-in-regime whose regime check did not pass")
+        assert comp.check is None or not comp.check.passed, (
+            f"{cid}: holds unconditionally (check passed): verified, not holds-only-in-regime")
 
 
 class Tracker:

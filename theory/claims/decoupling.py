@@ -33,6 +33,10 @@ _log_ratio = sp.Lambda(_d, sp.log((1 - _d) / _d))
 gamma = sp.Symbol("gamma", real=True)
 
 _ce = ones_row * elementwise(softplus_neg, Y * yhat)
+#: ∂α̇_i/∂α_j for j ≠ i: the coupling that "decouple" says vanishes (a label).
+SD_CROSS = sp.Symbol(r"\partial\dot{\alpha}_i/\partial\alpha_{j \neq i}")
+#: The one condition the derivation finds necessary (a condition a print may state).
+FULL_RANK = "rank(YPhi0) = n"
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -89,7 +93,9 @@ CLAIMS: list[Claim] = [
         section="§3.4",
         title="SD decouples the α_i for any coupling U",
         latex=r"Note that in contrast to Eq. 9 the matrix multiplication involving U and S in Eq. 18 cancels out, leaving α_i independent of other $\alpha_{j\neq i}$'s. We point out this is true for any initial coupling, without simplifying assumptions.",
-        printed=None,
+        # Prose encoded as data: what vanishes, and the conditions the text states for it
+        # ("for any initial coupling, without simplifying assumptions": none).
+        printed={"cross_derivative": sp.Eq(SD_CROSS, 0), "conditions": ()},
         statement="Under SD, ∂α̇_i/∂α_j = 0 for j ≠ i, for every U and S, with no further assumption.",
         kind=Kind.QUALITATIVE,
     ),
@@ -112,6 +118,9 @@ CLAIMS: list[Claim] = [
         printed={
             "loss": _ce + lam / 2 * (yhat - gamma * sp.OneMatrix(n, 1)).T * (yhat - gamma * sp.OneMatrix(n, 1)),
             "property": "also provably decouples the learning dynamics",
+            # The property as data: what vanishes, under the (no) conditions the text states.
+            "cross_derivative": sp.Eq(SD_CROSS, 0),
+            "conditions": (),
         },
         statement="With λ/2‖ŷ − γ‖² in place of λ/2‖ŷ‖² the dual dynamics still decouple across α_i.",
         assumptions=("λ, γ per class (B.5.1)",),

@@ -14,6 +14,8 @@ from theory.claims import Claim, Kind
 B1_U = sp.Matrix([[sp.Rational(8, 10), -sp.Rational(6, 10)], [sp.Rational(6, 10), sp.Rational(8, 10)]])
 B1_S1 = (2, 3, 4, 5, 6)
 B1_S2 = 2
+#: dz_j*/d(s_i²) for a pair (i, j) of features: a label of the pairwise criterion.
+PAIR_DZ = sp.Symbol("dz_j^*/d(s_i^2)")
 
 CLAIMS: list[Claim] = [
     Claim(
@@ -67,7 +69,8 @@ CLAIMS: list[Claim] = [
         section="§3.2",
         title="λ ≪ s² draws the fixed point towards the origin",
         latex=r"When $\lambda \ll s_k^2$, where k is an index over the singular values, the linear term dominates Eq. 9, and the fixed point is drawn closer towards the origin.",
-        printed=None,
+        # Prose encoded as data: the limit of α* (Eq. 9, one feature) as λ/s² → 0⁺.
+        printed={"limit_of_alpha_star": sp.Integer(0), "as": "lambda/s_k^2 -> 0+"},
         statement="The fixed point α* of Eq. 9 tends to 0 as λ/s_k² → 0, which is what licenses the Taylor step of Eq. 10.",
         assumptions=("λ > 0",),
         kind=Kind.QUALITATIVE,
@@ -78,7 +81,10 @@ CLAIMS: list[Claim] = [
         section="§3.3",
         title="GS extends pairwise to higher dimensions",
         latex=r"While Thm. 2 outlines conditions for GS in two dimensional feature space, we note that the same rationale naturally extends to higher dimensions, where GS is defined pairwise over feature directions.",
-        printed=None,
+        # Prose encoded as data: Definition 2's pairwise criterion (with Theorem 2's sign), the
+        # pairs it is claimed for (stronger i, weaker j) and the dimensions (n > 2).
+        printed={"criterion": sp.Lt(PAIR_DZ, 0), "pairs": sp.Gt(sp.Symbol("s_i"), sp.Symbol("s_j")),
+                 "dimensions": sp.Interval(3, sp.oo)},
         statement="For n > 2 features with small coupling, a stronger feature i starves a weaker feature j (dz_j*/ds_i² < 0) pairwise.",
         assumptions=("near-identity orthogonal U", "s_i > s_j"),
         kind=Kind.QUALITATIVE,

@@ -31,6 +31,8 @@ this unsimplified form, so that its agreement with Eq. 65 is a check, not a copy
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.special import lambertw
 
@@ -193,11 +195,8 @@ def dz2_ds1sq_first_order_derived(s1: object, s2: object, lam: object, delta: ob
 def dz2_ds1sq_first_order_printed(s1: object, s2: object, lam: object, delta: object) -> np.ndarray:
     """dz₂*/ds₁² exactly as printed in the paper's Eq. 65 (App. C.10), in numpy.
 
-    Transcription of Eq. 65 (W = Lambert W, principal branch; the canonical
-    transcription is the claims module of Theorem 2):
-
-        dz₂*/ds₁² = − δ λ s₂² (e^{W((λ+s₁²)/λ)} − e^{W((λ+s₂²)/λ)}) (W((λ+s₁²)/λ) + 1)
-                    / [ (λ + λ e^{W((λ+s₁²)/λ)} + s₁²)² (λ + λ e^{W((λ+s₂²)/λ)} + s₂²) ]
+    Read from the transcription (``theory.claims``, claim ``eq65``) and lambdified, never
+    re-typed: a change of the transcribed Eq. 65 changes this function.
 
     Args:
         s1, s2: Singular values (> 0).
@@ -208,11 +207,18 @@ def dz2_ds1sq_first_order_printed(s1: object, s2: object, lam: object, delta: ob
         Array of the broadcast shape.
     """
     s1, s2, lam, delta = _args(s1, s2, lam, delta)
-    W1 = _W((lam + s1**2) / lam)
-    W2 = _W((lam + s2**2) / lam)
-    num = delta * lam * s2**2 * (np.exp(W1) - np.exp(W2)) * (W1 + 1)
-    den = (lam + lam * np.exp(W1) + s1**2) ** 2 * (lam + lam * np.exp(W2) + s2**2)
-    return -num / den
+    return np.asarray(_eq65_printed()(s1, s2, lam, delta), dtype=float)
+
+
+@functools.lru_cache(maxsize=1)
+def _eq65_printed():
+    import sympy as sp
+
+    from theory.claims import CLAIMS
+    from theory.symbols import delta, lam, s1, s2
+
+    rhs = CLAIMS["eq65"].printed.rhs
+    return sp.lambdify((s1, s2, lam, delta), rhs, [{"LambertW": _W}, "numpy"])
 
 
 def dz2_ds1sq_exact(s1: object, s2: object, lam: object, delta: object, dynamics: str = "eq10") -> np.ndarray:
