@@ -34,7 +34,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 
 from theory.claims import CLAIMS, Kind
-from theory.derivation import Check, Comparison, Verdict
+from theory.derivation import Check, Comparison, Verdict, guarded
 from theory.engine.constructors import u_eq15
 from theory.engine.fixed_points import solve_fixed_points
 
@@ -302,4 +302,4 @@ def _comparison(cid: str) -> Comparison:
 
 def comparisons() -> list[Comparison]:
     """One comparison per code-ledger claim (paper vs released code, with measured effects)."""
-    return [_comparison(cid) for cid in CLAIM_IDS]
+    return [guarded(cid, lambda cid=cid: _comparison(cid)) for cid in CLAIM_IDS]

@@ -35,7 +35,7 @@ import functools
 import numpy as np
 import sympy as sp
 
-from theory.derivation import Check, Comparison, Derivation, Verdict
+from theory.derivation import Check, Comparison, Derivation, Verdict, guarded
 
 CLAIM_IDS = ("thm2_corrected",)
 
@@ -172,7 +172,7 @@ def comparisons() -> list[Comparison]:
     """The stated corrected theorem (claim ``thm2_corrected``) against the proved region."""
     from theory.claims import CLAIMS
 
-    return [judge(CLAIMS["thm2_corrected"].printed)]
+    return [guarded("thm2_corrected", lambda: judge(CLAIMS["thm2_corrected"].printed))]
 
 
 def judge(pr: dict) -> Comparison:
