@@ -521,7 +521,8 @@ def summary_markdown(metrics: dict) -> str:
         s = v["stats"]
 
         def pm(k, scale=100.0):
-            return f"{scale * s[k]['mean']:.1f} ± {scale * s[k]['std']:.1f}" if k in s else "—"
+            d = 1 if scale == 100.0 else 3          # percentages to 0.1, ratios to 0.001
+            return f"{scale * s[k]['mean']:.{d}f} ± {scale * s[k]['std']:.{d}f}" if k in s else "—"
         p = PAPER_TABLE2.get(r)
         L.append(f"| {r} | {v['method']['selection']} | {pm('train_acc')} | {pm('test_acc')} | "
                  f"{f'{p[0]} ± {p[1]}' if p else '—'} | {f'{p[2]} ± {p[3]}' if p else '—'} | "
