@@ -120,11 +120,10 @@ def _s43_table2() -> Comparison:
               f"IRM 67.1; SD − ERM paired over restarts {100 * g[0]:.1f} points, 95 % CI "
               f"[{100 * g[1]:.1f}, {100 * g[2]:.1f}]; within tolerance: {e['numbers']}"
               + ("" if e["real"] else " (stand-in data: only the ordering is compared)"))
-    comp = Comparison("s43_table2", v, CLAIMS["s43_table2"].printed, {"run": e["folder"], **e["ours"]},
-                      Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail))
-    if v is Verdict.NOT_REPRODUCED:
-        comp.counterexample = {"run": e["folder"], "sd_minus_erm_ci95": [g[1], g[2]]}
-    return comp
+    cx = ({"point": f"empirical/results/{e['folder']}", "run": e["folder"], "sd_minus_erm_ci95": [g[1], g[2]],
+           "exact": True} if v is Verdict.NOT_REPRODUCED else None)
+    return Comparison("s43_table2", v, CLAIMS["s43_table2"].printed, {"run": e["folder"], **e["ours"]},
+                      Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail), counterexample=cx)
 
 
 def fig3_evidence() -> dict | None:
@@ -157,11 +156,11 @@ def _s43_fig3() -> Comparison:
     ok = all(e["checks"].values())
     # Fig. 3's values come from one model each; only their pattern is compared.
     v = Verdict.NOT_REPRODUCED if not ok else Verdict.STAND_IN
-    comp = Comparison("s43_fig3", v, CLAIMS["s43_fig3"].printed, {"run": e["folder"], **e["ours"]},
-                      Check("data", ok, f"empirical/results/{e['folder']}: {e['checks']}; means {e['ours']}"))
-    if not ok:
-        comp.counterexample = {"run": e["folder"], "failed": [k for k, x in e["checks"].items() if not x]}
-    return comp
+    cx = None if ok else {"point": f"empirical/results/{e['folder']}", "run": e["folder"],
+                          "failed": [k for k, x in e["checks"].items() if not x], "exact": True}
+    return Comparison("s43_fig3", v, CLAIMS["s43_fig3"].printed, {"run": e["folder"], **e["ours"]},
+                      Check("data", ok, f"empirical/results/{e['folder']}: {e['checks']}; means {e['ours']}"),
+                      counterexample=cx)
 
 
 # The overfitting step is read off a validation-loss curve that is flat near its minimum and
@@ -179,13 +178,13 @@ def _b4_overfit_step() -> Comparison:
         step = m.get("test_free_anneal")
         if full and step is not None:
             ok = abs(step - printed) <= OVERFIT_RTOL * printed
-            comp = Comparison("b4_overfit_step", Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED, printed,
+            cx = None if ok else {"point": f"empirical/results/{p.parent.name}", "run": p.parent.name,
+                                  "step": step, "exact": True}
+            return Comparison("b4_overfit_step", Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED, printed,
                               {"run": p.parent.name, "step": step},
                               Check("data", ok, f"empirical/results/{p.parent.name}: ERM's validation-NLL minimum at "
-                                                f"step {step} vs printed {printed} (tolerance {OVERFIT_RTOL:.0%})"))
-            if not ok:
-                comp.counterexample = {"run": p.parent.name, "step": step}
-            return comp
+                                                f"step {step} vs printed {printed} (tolerance {OVERFIT_RTOL:.0%})"),
+                              counterexample=cx)
     why = "needs a Colored-MNIST run on the full MNIST training set (50,000 images) with Table 4's ERM set-up"
     return Comparison("b4_overfit_step", Verdict.NEEDS_DATA, printed, None, Check("data", False, why), notes=why)
 
@@ -211,11 +210,10 @@ def _from_gain(cid: str, folder: str, real: bool, gain: dict, numbers: dict, wha
     detail = (f"empirical/results/{folder}: {what}, SD − baseline paired over seeds {100 * gain['mean']:.1f} points, "
               f"95 % interval [{100 * gain['lo']:.1f}, {100 * gain['hi']:.1f}]"
               + (f"; within tolerance: {numbers}" if numbers else " (stand-in data: only the direction is compared)"))
-    comp = Comparison(cid, v, CLAIMS[cid].printed, {"run": folder, "gain": gain},
-                      Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail))
-    if v is Verdict.NOT_REPRODUCED:
-        comp.counterexample = {"run": folder, "gain": gain}
-    return comp
+    cx = ({"point": f"empirical/results/{folder}", "run": folder, "gain": gain, "exact": True}
+          if v is Verdict.NOT_REPRODUCED else None)
+    return Comparison(cid, v, CLAIMS[cid].printed, {"run": folder, "gain": gain},
+                      Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail), counterexample=cx)
 
 
 def _s42_table1() -> Comparison:

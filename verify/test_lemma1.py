@@ -99,7 +99,7 @@ def test_eq14_error_shrinks_as_delta_squared(s1, s2, lam):
 
 @pytest.mark.parametrize("s1,s2,lam", [(2.0, 1.0, 1.0), (5.0, 1.0, 0.1), (3.0, 2.0, 10.0)])
 def test_alpha0_readings_differ_at_second_order(s1, s2, lam):
-    from theory.engine.first_order import alpha0_readings
+    from theory.engine.first_order import alpha0_readings, lemma1_alpha
     from theory.report import record_evidence
 
     deltas = np.logspace(-4, -1.5, 8)

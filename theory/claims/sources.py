@@ -47,6 +47,12 @@ ARXIV_EXCERPTS: dict[str, str] = {
     "s42_table1": "Cifar-2 w/o SD w/ SD (λ=0.01) $95.2\\% \\pm 0.12$ $95.3\\% \\pm 0.17$",
 }
 
+# Statements of ours that correct a printed claim (not printed in the paper): their sources are
+# the printed claim's.
+CORRECTS: dict[str, str] = {
+    "thm2_corrected": "thm2",
+}
+
 # Claims absent from the arXiv text (the sentence is in the PDF only).
 ARXIV_ABSENT: dict[str, str] = {
     "s42_sd_ood_gain": "Table 1's caption is missing from the arXiv text",
@@ -206,6 +212,8 @@ def excerpts(claim_id: str) -> dict[str, str]:
 
     if claim_id not in CLAIMS:
         raise KeyError(f"unknown claim {claim_id!r}")
+    if claim_id in CORRECTS:  # ours: read from the printed claim it corrects
+        return excerpts(CORRECTS[claim_id])
     out: dict[str, str] = {}
     if claim_id not in ARXIV_ABSENT:
         out["arxiv"] = _normalise(ARXIV_EXCERPTS.get(claim_id, CLAIMS[claim_id].latex))
@@ -231,6 +239,8 @@ def status(claim_id: str) -> str:
     differs), ``"transcription variant (text missing in one source)"``, ``"same in both
     sources"``, ``"arXiv text only (appendix)"`` or ``"PDF text only"``.
     """
+    if claim_id in CORRECTS:
+        return f"ours, correcting {CORRECTS[claim_id]} ({status(CORRECTS[claim_id])})"
     if claim_id in VARIANTS:
         n = len(VARIANTS[claim_id].discrepancy_in)
         return {1: "transcription variant", 2: "same in both sources (wording differs)"}.get(
