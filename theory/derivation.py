@@ -38,7 +38,7 @@ import sympy as sp
 
 from theory.symbols import DOMAINS, Domain
 
-# 50 significant digits: the working precision of numeric evidence (issue 2).
+# 50 significant digits: the working precision of numeric evidence.
 EVIDENCE_DPS = 50
 # Recheck precision for counterexamples: a difference that survives doubling the
 # precision is not round-off.

@@ -42,7 +42,7 @@ from theory.engine.sensitivities import dz_ds2
 
 # z2_lemma1: Lemma 1 with α₀* of Eq. 56 (W(A_ii)/A_ii); z2_lemma1_delta0: with α₀* at δ = 0.
 QUANTITIES = ("z2_first_order", "dz2_ds1sq_first_order", "z2_lemma1", "z2_lemma1_delta0")
-# The paper's own thresholds of interest (issue 4): s2 = 1, these s1 and λ.
+# Thresholds reported at s2 = 1 for these s1 and λ (from λ ≪ s² to λ ≫ s²).
 THRESHOLD_S1 = (2.0, 5.0, 10.0)
 THRESHOLD_LAMS = (0.01, 1.0, 100.0)
 # δ ∈ (0, 1): the end points are excluded (δ = 1 makes U a signed permutation with
