@@ -186,9 +186,16 @@ def judge(pr: dict) -> Comparison:
                 f"stated sign regions {'equal' if same else 'differ from'} the proved ones; "
                 f"{sum(c.passed for c in proofs)} of {len(proofs)} SymPy proof steps pass, the rest are "
                 "written arguments (g monotone, mean value theorem)")
+    # Where a stated region differs from the proved one (exact set arithmetic): the δ that the
+    # statement puts on the wrong side of zero.
+    diffs = {k: sp.simplify(stated[k].symmetric_difference(region[k])) for k in region}
+    wrong = {k: str(v) for k, v in diffs.items() if v != sp.S.EmptySet}
+    cx = None if chk.passed else {"point": wrong or "every region equal; a proof step failed",
+                                  "stated": {k: str(v) for k, v in stated.items()},
+                                  "proved": {k: str(v) for k, v in region.items()}, "exact": True}
     return Comparison(
         "thm2_corrected", Verdict.VERIFIED if chk.passed else Verdict.REFUTED, pr,
-        {"dz2_ds1sq": closed, **region}, chk,
+        {"dz2_ds1sq": closed, **region}, chk, counterexample=cx,
         routes=("stated", "exact implicit differentiation", "sign proof"),
         derivation=d,
         notes="Our statement, not the paper's: the exact replacement of Thm. 2 (Eq. 16), valid for Eq. 9 and "

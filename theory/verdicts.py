@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 from collections.abc import Iterator, Mapping
@@ -74,11 +75,34 @@ def module_comparisons(name: str) -> dict[str, Comparison]:
             raise ValueError(f"theory.{name} compares {comp.claim_id!r}, not in its CLAIM_IDS")
         if comp.claim_id in out:
             raise ValueError(f"claim {comp.claim_id!r} compared twice")
-        out[comp.claim_id] = comp
+        out[comp.claim_id] = transcription_verdict(comp)
     missing = [cid for cid in ids if cid not in out]
     if missing:
         raise ValueError(f"theory.{name} declares but does not compare {missing}")
     return out
+
+
+def transcription_verdict(comp: Comparison) -> Comparison:
+    """An erratum whose discrepancy lies in one transcription only is a transcription variant.
+
+    ``theory.claims.sources.VARIANTS`` records, per claim, which transcriptions of the paper
+    (the arXiv text, the published-PDF text) disagree with the derivation. Where only one does,
+    the other prints the corrected form: the paper is right and one transcription is not, so
+    the verdict is ``transcription variant`` (the corrected form and the counterexample to the
+    other reading are kept). Computed from the recorded data: a variant recorded in both
+    sources stays an erratum.
+    """
+    if comp.verdict is not Verdict.ERRATUM:
+        return comp
+    from theory.claims.sources import VARIANTS
+
+    var = VARIANTS.get(comp.claim_id)
+    if var is None or len(var.discrepancy_in) != 1:
+        return comp
+    (src,) = var.discrepancy_in
+    note = (f"Transcription variant: the discrepancy is in the {src} text only "
+            f"({var.arxiv_reading} | {var.pdf_reading}). {var.note}")
+    return dataclasses.replace(comp, verdict=Verdict.VARIANT, notes=f"{comp.notes} {note}".strip())
 
 
 @functools.lru_cache(maxsize=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from theory.derivation import RECHECK_DPS, Comparison, Verdict
 
 V, E, R, G = Verdict.VERIFIED, Verdict.ERRATUM, Verdict.REFUTED, Verdict.REGIME
+T = Verdict.VARIANT  # one transcription of the paper disagrees with the derivation, the other does not
 
 
 def assert_verdict(table: dict[str, Comparison], cid: str, expected: Verdict, reason: str) -> None:
@@ -40,6 +41,15 @@ def assert_verdict(table: dict[str, Comparison], cid: str, expected: Verdict, re
             assert comp.corrected is not None, f"{cid}: erratum without a corrected form"
             assert comp.corrected_check is not None and comp.corrected_check.passed, (
                 f"{cid}: the corrected form was not shown equal to the derivation")
+    elif expected is Verdict.VARIANT:
+        # What an erratum needs (the disagreeing reading fails, a corrected form checks), plus the
+        # record of the transcription that prints the corrected form.
+        from theory.claims.sources import VARIANTS
+
+        assert comp.check is not None and not comp.check.passed, f"{cid}: a variant whose printed form checks"
+        assert comp.corrected_check is not None and comp.corrected_check.passed, (
+            f"{cid}: the other transcription's (corrected) form was not shown equal to the derivation")
+        assert cid in VARIANTS and len(VARIANTS[cid].discrepancy_in) == 1, f"{cid}: no one-source variant recorded"
     elif expected is Verdict.REGIME:
         assert comp.regime.strip(), f"{cid}: holds-only-in-regime without a stated regime"
         assert comp.regime_check is not None and comp.regime_check.passed, (

@@ -26,10 +26,11 @@ from theory.engine.sensitivities import dz_ds2
 from theory.report import record_evidence
 from theory.theorem2_exact import dz2_ds1sq_closed_form, dz_ds2_closed_form, judge
 from verify._strategies import eq15_points, u15_printed
-from verify._support import E, G, Tracker, V, assert_verdict
+from verify._support import E, G, T, Tracker, V, assert_verdict
 
 EXPECTED = {
-    "def2": (E, "index typo: dz_i*/d(s_i²) for dz_j*/d(s_i²)"),
+    "def2": (T, "index typo dz_i*/d(s_i²) for dz_j*/d(s_i²) in the arXiv text only; the published PDF "
+                "prints dz_j*: a transcription variant"),
     "eq15": (V, "a rotation: orthogonal for |δ| < 1"),
     "c10_alpha": (V, "Eq. 14 for U of Eq. 15 (reconstructed reading of an OCR-garbled block)"),
     "eq63": (E, "δ⁰ term has index slips; δ¹ term verified"),

@@ -92,7 +92,8 @@ def test_main_part_errata_present_in_both_sources(verdicts, cid):
 def test_status_values():
     allowed = {"transcription variant", "same in both sources", "same in both sources (wording differs)",
                "transcription variant (text missing in one source)", "arXiv text only (appendix)", "PDF text only"}
-    assert {S.status(c) for c in CLAIMS} <= allowed
+    ours = {f"ours, correcting {S.CORRECTS[c]} ({S.status(S.CORRECTS[c])})" for c in S.CORRECTS}
+    assert {S.status(c) for c in CLAIMS} <= allowed | ours
     assert S.status("def2") == S.status("eq6_bound") == "transcription variant"
 
 
