@@ -103,7 +103,10 @@ function check(url) {
       const d = f.contentDocument;
       d.querySelectorAll(".latex-source").forEach(e => e.remove());
       const w = d.documentElement.scrollWidth, vw = d.documentElement.clientWidth;
-      const maths = Array.from(d.querySelectorAll("math")).map(m => m.textContent);
+      const maths = Array.from(d.querySelectorAll("math")).map(m => {
+        const c = m.cloneNode(true);  // a set's braces are fences, not leftover LaTeX
+        c.querySelectorAll('mo[fence="true"]').forEach(e => e.remove());
+        return c.textContent; });
       const imgs = Array.from(d.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
       const wide = Array.from(d.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > vw + 1
           && !e.closest(".math-block, .er-diff, pre")).slice(0, 3).map(e => e.tagName + "." + e.className);

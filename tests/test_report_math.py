@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 from theory.claims import CLAIMS
-from theory.report.mathrender import _is_prose, _math_parts, differences, name_latex, to_latex, to_mathml
+from theory.report.mathrender import _is_data, _is_prose, _math_parts, differences, name_latex, to_latex, to_mathml
 
 _TOKEN = re.compile(r"<(mi|mn|mo|mtext)[^>]*>(.*?)</\1>")
 # Multi-letter identifiers that are names of functions, not mangled symbols.
@@ -22,7 +22,8 @@ _FUNCTION_NAMES = {"log", "exp", "tanh", "sign", "diag", "max", "min", "sin", "c
 
 def _parts():
     return [(cid, lab, part) for cid, c in CLAIMS.items() if c.printed is not None
-            for lab, part in _math_parts(c.printed) if not isinstance(part, str) and not _is_prose(part)]
+            for lab, part in _math_parts(c.printed)
+            if not isinstance(part, str) and not _is_prose(part) and not _is_data(part)]
 
 
 @pytest.mark.parametrize("name, tex", [
@@ -46,6 +47,8 @@ def test_every_printed_form_typesets_without_raw_names():
             bad.append((cid, lab, "no MathML"))
             continue
         for tag, text in _TOKEN.findall(mml):
+            if tag == "mo" and text in "{}" and isinstance(part, sp.Set) and 'fence="true"' in mml:
+                continue  # a set's own braces (e.g. {−1/√2, 0, 1/√2}), marked as fences
             if re.search(r"[\\{}]|elementwise|applyfunc|idx\(", text, re.I) or (
                     tag == "mi" and len(text) > 3 and text not in _FUNCTION_NAMES):
                 bad.append((cid, lab, text))

@@ -154,12 +154,12 @@ def derive():
     d.add(sp.Eq(sp.Symbol("c α1* + δ α2*"), sp.Symbol("(c g1 + δ g2)/μ1"), evaluate=False),
           "UᵀM = ΛUᵀ and g(α*) = Mα*, so Uᵀα* = Λ⁻¹Uᵀg(α*): the first entry c α1 + δ α2 has the sign of "
           "c g1 + δ g2 (μ1 > 0).", _exact(ok_w, "SymPy: UᵀM − ΛUᵀ = 0 (Eq. 10; Eq. 9 is the same with μ_i = s_i²/λ)"))
-    d.add(sp.Symbol("sign(c α1* + δ α2*) = +1 for δ > −1/√2, −1 for δ < −1/√2 (δ ≠ −1/√2)"),
+    d.add("sign(c α1* + δ α2*) = +1 for δ > −1/√2, −1 for δ < −1/√2 (δ ≠ −1/√2)",
           "Argument, with g1 + g2 > 0 and g decreasing: δ ≥ 0: c α1 + δ α2 > 0 directly. −1/√2 < δ < 0: "
           "c > |δ| and α1 < α2 (so g1 > g2); if g2 > 0 then c g1 − |δ| g2 > (c − |δ|) g2 > 0, else "
           "c g1 − |δ| g2 ≥ c g1 > 0 (g1 > −g2 ≥ 0). δ < −1/√2: c < |δ|, α1 > α2 (g2 > g1), g2 > 0, so "
           "c g1 − |δ| g2 < (c − |δ|) g2 < 0.")
-    d.add(sp.Symbol("dz2*/ds1² < 0 ⟺ 0 < δ < 1/√2; = 0 at δ ∈ {−1/√2, 0, 1/√2}; > 0 elsewhere on (−1, 1)"),
+    d.add("dz2*/ds1² < 0 ⟺ 0 < δ < 1/√2; = 0 at δ ∈ {−1/√2, 0, 1/√2}; > 0 elsewhere on (−1, 1)",
           "Sign of the closed form = sign(δ)·sign(c α1 + δ α2)·sign(α1 − α2) (c, s2², λ², det > 0; Eq. 9's "
           "extra factor 1 − α1 − α2 > 0). With s1 > s2: α1 < α2 iff |δ| < 1/√2. Table: (0, 1/√2): (+)(+)(−) < 0; "
           "(1/√2, 1): (+)(+)(+) > 0; (−1/√2, 0): (−)(+)(−) > 0; (−1, −1/√2): (−)(−)(+) > 0; zero where δ = 0 "

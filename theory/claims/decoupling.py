@@ -34,7 +34,8 @@ gamma = sp.Symbol("gamma", real=True)
 
 _ce = ones_row * elementwise(softplus_neg, Y * yhat)
 #: ∂α̇_i/∂α_j for j ≠ i: the coupling that "decouple" says vanishes (a label).
-SD_CROSS = sp.Symbol(r"\partial\dot{\alpha}_i/\partial\alpha_{j \neq i}")
+# ∂α̇_i/∂α_j for j ≠ i (the label's name is one the report typesets as a fraction).
+SD_CROSS = sp.Symbol("d(dot{alpha}_i)/d(alpha_j)")
 #: The one condition the derivation finds necessary (a condition a print may state).
 FULL_RANK = "rank(YPhi0) = n"
 

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -317,7 +318,22 @@ def _is_false(obj: Any) -> bool:
 
 def _is_prose(obj: Any) -> bool:
     """A string with no LaTeX markup is prose (e.g. "positive definite"), not math."""
-    return isinstance(obj, str) and not re.search(r"[\\^_{}]", obj)
+    # Braces alone (a set written in words, "δ ∈ {−1/√2, 0}") are prose too: LaTeX needs a
+    # command, a subscript or a superscript.
+    return isinstance(obj, str) and not re.search(r"[\\^_]", obj)
+
+
+def _is_data(obj: Any) -> bool:
+    """Transcribed data that is not mathematics: a nested mapping (a table row, a code
+    reference), a flag, or a sequence holding such values. Shown as data, not typeset."""
+    if isinstance(obj, Mapping) or obj is None or isinstance(obj, bool):
+        return True
+    return isinstance(obj, (list, tuple)) and any(isinstance(v, (Mapping, str)) or v is None for v in obj)
+
+
+def _data_text(obj: Any) -> str:
+    # JSON keeps nesting readable; values it cannot encode (SymPy numbers) print as text.
+    return json.dumps(obj, indent=1, ensure_ascii=False, default=str)
 
 
 def to_latex(obj: Any, highlight: frozenset = frozenset()) -> str:
@@ -340,8 +356,11 @@ _TOKEN_RE = re.compile(r"<(mi|mn|mo|mtext|ms)((?:\s[^<>]*)?)>(.*?)</\1>", re.S)
 
 def _fix_mathml_tokens(m: re.Match[str]) -> str:
     # SymPy leaves "<" and ">" of relationals unescaped (<mo><</mo>) and uses
-    # named entities; normalise token text to characters and re-escape.
+    # named entities; normalise token text to characters and re-escape. A set's braces
+    # are fences (fence="true"), so a reader and a checker can tell them from LaTeX left over.
     tag, attrs, text = m.group(1), m.group(2), m.group(3)
+    if tag == "mo" and text in ("{", "}") and not attrs:
+        attrs = ' fence="true"'
     return f"<{tag}{attrs}>{html.escape(html.unescape(text), quote=False)}</{tag}>"
 
 
@@ -371,6 +390,8 @@ def _md_math_block(obj: Any, highlight: frozenset = frozenset()) -> str:
         return f"**Warning:** {md_escape(_FALSE_NOTE)}"
     if _is_prose(obj):
         return md_escape(obj, block=True)
+    if _is_data(obj):
+        return "```json\n" + _data_text(obj) + "\n```"
     tex = " ".join(to_latex(obj, highlight).split())
     if len(tex) > MAX_MATH_CHARS:
         return f"*(expression of {len(tex)} LaTeX characters; too large to typeset)*"
@@ -381,6 +402,8 @@ def _md_math_block(obj: Any, highlight: frozenset = frozenset()) -> str:
 def _md_math_inline(obj: Any) -> str:
     if _is_prose(obj):
         return md_escape(obj)
+    if _is_data(obj):
+        return "`" + " ".join(_data_text(obj).split()).replace("`", "'").replace("|", r"\|") + "`"
     tex = " ".join(to_latex(obj).split())
     if len(tex) > MAX_MATH_CHARS:
         return f"*(expression of {len(tex)} LaTeX characters)*"
@@ -393,6 +416,9 @@ def _html_math(obj: Any, display: str = "block", highlight: frozenset = frozense
         return f'<p class="warn">Warning: {h(_FALSE_NOTE)}</p>' if display == "block" else h("False")
     if _is_prose(obj):
         return f'<p class="prose-part">{h(obj)}</p>' if display == "block" else h(obj)
+    if _is_data(obj):
+        return (f'<pre class="data">{h(_data_text(obj))}</pre>' if display == "block"
+                else f'<code class="data">{h(" ".join(_data_text(obj).split()))}</code>')
     # MathML first: its size decides (LaTeX would cost as much again, only to be measured).
     mml = to_mathml(obj, display, highlight)
     if mml is not None:

@@ -288,6 +288,7 @@ td.num { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85em
 math[display="block"] { font-size: 1.12em; }
 .part-label { color: var(--muted); font-style: italic; margin-top: .4rem; }
 pre.latex { background: #fbfbfd; }
+pre.data { background: #fbfbfd; white-space: pre-wrap; overflow-wrap: anywhere; }
 .check { margin: .3rem 0 .2rem; padding: .3rem .6rem; border-left: 4px solid var(--line);
          background: var(--soft); font-size: .92rem; }
 .check-label { font-weight: 600; }
