@@ -29,7 +29,7 @@ def _api():
         dict: make_moons, two_moons, data_frame, margins, measure, linear_net(w, b) → (model, params).
     """
     from empirical.measure import margins, measure
-    from empirical.moons import data_frame, make_moons, two_moons
+    from empirical.data.moons import data_frame, make_moons, two_moons
     from empirical.train import Config, Model
 
     def linear_net(w, b):

@@ -223,9 +223,9 @@ MUTATIONS: tuple[Mutation, ...] = (
       ("tests/test_engine_sensitivities.py", "verify/test_theorem2.py"),
       "hand-expanded first-order dz2*/ds1² with (1+W2) for (1+W1)"),
     # ------------------------------------------------------------------ empirical
-    M("emp_noise", "empirical", "empirical/moons.py", "NOISE = 0.1", "NOISE = 0.12", _EMP,
+    M("emp_noise", "empirical", "empirical/data/moons.py", "NOISE = 0.1", "NOISE = 0.12", _EMP,
       "two-moons noise level changed from scikit-learn's 0.1 setting"),
-    M("emp_moon_offset", "empirical", "empirical/moons.py", "np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5),",
+    M("emp_moon_offset", "empirical", "empirical/data/moons.py", "np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5),",
       "np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.4),", _EMP, "inner moon shifted by 0.1"),
     M("emp_reliance_axis", "empirical", "empirical/measure.py", "rel = (gb @ e2) ** 2 /", "rel = (gb @ e1) ** 2 /",
       _EMP, "reliance measured along x1 instead of x2"),
