@@ -76,6 +76,7 @@ def claim_page(cid: str, claim: Claim | None, comp: Comparison | None, evs: list
             B.append(Block("note", text=claim.transcription_note))
         if claim.assumptions:
             B += [Block("label", text="Assumptions:"), Block("list", items=tuple(claim.assumptions))]
+        B += _source_blocks(cid, claim)
 
     if comp is None:
         B += [Block("h", text="Comparison"), Block("muted", text="No derivation compares this claim yet.")]
@@ -115,6 +116,41 @@ def claim_page(cid: str, claim: Claim | None, comp: Comparison | None, evs: list
         B += [Block("figure", text=f"{ev.route}: {ev.description}", obj=f"{fig_dir}/{name}.png", items=(ev.route,))
               for ev, name in zip(evs, fig_names, strict=True) if name is not None]
     return f"{cid} — {heading}", B
+
+
+def _source_blocks(cid: str, claim: Claim) -> list[Block]:
+    """Where the claim was read: the text in each transcription of the paper, how they compare,
+    and, for the paper-vs-code ledger, the authors' code it was read against."""
+    from theory.claims import CLAIMS
+    from theory.claims.sources import CORRECTS, SOURCE_NAMES, VARIANTS, excerpts, status
+
+    if cid not in CLAIMS:  # a page for a claim outside the list (tests, stale records)
+        return []
+    out = [Block("h", text="Sources")]
+    if cid in CORRECTS:
+        out.append(Block("p", text=f"Our statement: it corrects {CORRECTS[cid]} "
+                                   f"({CLAIMS[CORRECTS[cid]].equation}), whose printed text follows."))
+    for src, text in excerpts(cid).items():
+        out += [Block("label", text=f"{SOURCE_NAMES[src]}:"), Block("verbatim", text=text)]
+    out.append(Block("kv", text="The two transcriptions", obj=status(cid)))
+    var = VARIANTS.get(cid)
+    if var is not None:
+        out.append(Block("p", text=f"arXiv reads {var.arxiv_reading}; the published PDF reads {var.pdf_reading}. "
+                                   f"{var.note}"))
+    if cid == "thm2":
+        out.append(Block("p", text="The exact statement that replaces it, proved at every δ: "
+                                   "thm2_corrected (claims/thm2_corrected.html)."))
+    ev = claim.printed.get("evidence") if isinstance(claim.printed, dict) else None
+    for e in ev if isinstance(ev, (list, tuple)) else ([ev] if isinstance(ev, dict) else []):
+        line = str(e.get("line", "")).split(" ")[0].replace(",", "")
+        anchor = "" if not line or line == "-" else "#L" + line.replace("-", "-L")
+        url = f"https://github.com/{e['repo']}/blob/{e.get('commit') or 'master'}/{e['path']}{anchor}"
+        out += [Block("kv", text="Released code", obj=f"{url} (line {e.get('line', '-')})")]
+        if e.get("quote"):
+            out.append(Block("verbatim", text=str(e["quote"])))
+        if e.get("reading"):
+            out.append(Block("kv", text="Our reading", obj=str(e["reading"])))
+    return out
 
 
 # ------------------------------------------------------------------------ Markdown
