@@ -49,16 +49,26 @@ def train_total(sizes: dict) -> int:
     return int(sum(sizes.get(k, 0) for k in ("train_e0.1", "train_e0.2")))
 
 
+def _complete_runs(pattern: str):
+    """(folder name, metrics) of every committed run matching ``pattern`` that has its COMPLETE marker."""
+    for p in sorted(RESULTS.glob(pattern + "/metrics.json")):
+        if (p.parent / "COMPLETE").exists():
+            yield p.parent.name, json.loads(p.read_text())
+
+
+def _run_cx(folder: str, **where) -> dict:
+    # A reported number that our run contradicts: the run is the point; the comparison of
+    # finite decimals is exact (no working precision to recheck).
+    return {"point": f"empirical/results/{folder}", "run": folder, **where, "exact": True}
+
+
 def colored_runs() -> list[tuple[str, dict, bool]]:
     """(folder, per-row per-restart metrics, on real MNIST?) of every usable Colored-MNIST run."""
     out = []
-    for p in sorted(RESULTS.glob("colored_mnist_*/metrics.json")):
-        if not (p.parent / "COMPLETE").exists():
-            continue
-        m = json.loads(p.read_text())
+    for folder, m in _complete_runs("colored_mnist_*"):
         rows = {r: v["per_restart"] for r, v in m.get("rows", {}).items()}
         full = train_total(m.get("sizes") or {}) >= FULL_MNIST_TRAIN
-        out.append((p.parent.name, rows, full))
+        out.append((folder, rows, full))
     p = RESULTS / "colored_digits_cpu" / "metrics.json"
     if p.is_file():
         m = json.loads(p.read_text())
@@ -120,8 +130,7 @@ def _s43_table2() -> Comparison:
               f"IRM 67.1; SD − ERM paired over restarts {100 * g[0]:.1f} points, 95 % CI "
               f"[{100 * g[1]:.1f}, {100 * g[2]:.1f}]; within tolerance: {e['numbers']}"
               + ("" if e["real"] else " (stand-in data: only the ordering is compared)"))
-    cx = ({"point": f"empirical/results/{e['folder']}", "run": e["folder"], "sd_minus_erm_ci95": [g[1], g[2]],
-           "exact": True} if v is Verdict.NOT_REPRODUCED else None)
+    cx = _run_cx(e["folder"], sd_minus_erm_ci95=[g[1], g[2]]) if v is Verdict.NOT_REPRODUCED else None
     return Comparison("s43_table2", v, CLAIMS["s43_table2"].printed, {"run": e["folder"], **e["ours"]},
                       Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail), counterexample=cx)
 
@@ -156,8 +165,7 @@ def _s43_fig3() -> Comparison:
     ok = all(e["checks"].values())
     # Fig. 3's values come from one model each; only their pattern is compared.
     v = Verdict.NOT_REPRODUCED if not ok else Verdict.STAND_IN
-    cx = None if ok else {"point": f"empirical/results/{e['folder']}", "run": e["folder"],
-                          "failed": [k for k, x in e["checks"].items() if not x], "exact": True}
+    cx = None if ok else _run_cx(e["folder"], failed=[k for k, x in e["checks"].items() if not x])
     return Comparison("s43_fig3", v, CLAIMS["s43_fig3"].printed, {"run": e["folder"], **e["ours"]},
                       Check("data", ok, f"empirical/results/{e['folder']}: {e['checks']}; means {e['ours']}"),
                       counterexample=cx)
@@ -170,21 +178,16 @@ OVERFIT_RTOL = 0.10
 
 def _b4_overfit_step() -> Comparison:
     printed = CLAIMS["b4_overfit_step"].printed["step"]
-    for p in sorted(RESULTS.glob("colored_mnist_*/metrics.json")):
-        if not (p.parent / "COMPLETE").exists():
-            continue
-        m = json.loads(p.read_text())
+    for folder, m in _complete_runs("colored_mnist_*"):
         full = train_total(m.get("sizes") or {}) >= FULL_MNIST_TRAIN
         step = m.get("test_free_anneal")
         if full and step is not None:
             ok = abs(step - printed) <= OVERFIT_RTOL * printed
-            cx = None if ok else {"point": f"empirical/results/{p.parent.name}", "run": p.parent.name,
-                                  "step": step, "exact": True}
             return Comparison("b4_overfit_step", Verdict.REPRODUCED if ok else Verdict.NOT_REPRODUCED, printed,
-                              {"run": p.parent.name, "step": step},
-                              Check("data", ok, f"empirical/results/{p.parent.name}: ERM's validation-NLL minimum at "
+                              {"run": folder, "step": step},
+                              Check("data", ok, f"empirical/results/{folder}: ERM's validation-NLL minimum at "
                                                 f"step {step} vs printed {printed} (tolerance {OVERFIT_RTOL:.0%})"),
-                              counterexample=cx)
+                              counterexample=None if ok else _run_cx(folder, step=step))
     why = "needs a Colored-MNIST run on the full MNIST training set (50,000 images) with Table 4's ERM set-up"
     return Comparison("b4_overfit_step", Verdict.NEEDS_DATA, printed, None, Check("data", False, why), notes=why)
 
@@ -198,20 +201,13 @@ def _needs(cid: str, pattern: str, data: str) -> Comparison:
                       notes=why)
 
 
-def _complete_runs(pattern: str):
-    for p in sorted(RESULTS.glob(pattern + "/metrics.json")):
-        if (p.parent / "COMPLETE").exists():
-            yield p.parent.name, json.loads(p.read_text())
-
-
 def _from_gain(cid: str, folder: str, real: bool, gain: dict, numbers: dict, what: str) -> Comparison:
     quali = gain["lo"] > 0
     v = _verdict(quali, all(numbers.values()) if numbers else False, real)
     detail = (f"empirical/results/{folder}: {what}, SD − baseline paired over seeds {100 * gain['mean']:.1f} points, "
               f"95 % interval [{100 * gain['lo']:.1f}, {100 * gain['hi']:.1f}]"
               + (f"; within tolerance: {numbers}" if numbers else " (stand-in data: only the direction is compared)"))
-    cx = ({"point": f"empirical/results/{folder}", "run": folder, "gain": gain, "exact": True}
-          if v is Verdict.NOT_REPRODUCED else None)
+    cx = _run_cx(folder, gain=gain) if v is Verdict.NOT_REPRODUCED else None
     return Comparison(cid, v, CLAIMS[cid].printed, {"run": folder, "gain": gain},
                       Check("data", v in (Verdict.REPRODUCED, Verdict.STAND_IN), detail), counterexample=cx)
 
