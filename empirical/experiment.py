@@ -30,7 +30,7 @@ import torch
 from empirical.measure import heatmap, measure
 from empirical.ntk import ntk_gram_mlp, phi_func, responses
 from empirical.sweep import Cell, Plan, Protocol
-from empirical.train import Config, Model, app_b2_configs, can_group, forward, train_group
+from empirical.train import Config, Model, app_b2_configs, can_group, train_group
 
 QUICK_EXCLUDE = ("deeper", "longer")
 FULL_SEARCH = dict(n_dirs=32, n_steps=32, r_max=1.6, n_bisect=14)
@@ -40,20 +40,18 @@ QUICK_SEARCH = dict(n_dirs=24, n_steps=24, r_max=1.6, n_bisect=12)
 def _train_function(res, flat) -> torch.Tensor:
     """ŷ on the training set of the function that training optimizes (BN: batch stats; no dropout)."""
     model, X = res.model, res.X
-    p = model.views(flat)
     with torch.no_grad():
-        if model.cfg.batchnorm:
-            return forward(model, p, X, train=True)[..., 0]
-        return forward(model, p, X, train=False)[..., 0]
+        # BN with batch statistics: a throw-away copy of the buffers (nothing is updated)
+        return model.apply(model.views(flat), X, train=model.cfg.batchnorm, buffers=model.buffers())
 
 
 def ntk_responses(res) -> dict[str, np.ndarray]:
     """s₁, s₂ and z₁, z₂ (Definition 1) in the basis of each seed's NTK at initialization."""
     model, X, y = res.model, res.X, res.y
     if model.cfg.batchnorm:
-        m1 = Model(model.cfg, 1)
         Ks = []
         for k in range(model.S):
+            m1 = Model(model.cfg, [res.seeds[k]], torch.float64)
             flat_k = torch.cat([v[k].reshape(-1) for v in model.views(res.init_flat).values()])
             Phi = phi_func(m1, flat_k.double(), X[k].double())
             Ks.append(Phi @ Phi.T)
@@ -85,13 +83,13 @@ def _measure_result(res, device, search: dict, extra: dict | None = None) -> dic
     cfg, seeds = res.cfg, res.seeds
     t0 = time.perf_counter()
     p = res.params
-    running = (res.state.running_mean, res.state.running_var) if cfg.batchnorm else None
+    running = res.buffers
     met = measure(res.model, p, res.X, res.y, cfg.rotation, running, **search)
     final_loss = np.asarray(res.state.loss_log[-1][1]) if res.state.loss_log else np.full(len(seeds), np.nan)
     # the exact final loss (the log is taken before a step): recomputed without SD for comparability;
     # batch norm uses the batch statistics (the function training optimises)
     with torch.no_grad():
-        yh = forward(res.model, p, res.X, train=cfg.batchnorm, state=None)[..., 0]
+        yh = res.model.apply(p, res.X, train=cfg.batchnorm, buffers=res.model.buffers())
         ce = torch.nn.functional.softplus(-res.y[..., 0] * yh).mean(1).cpu().double().numpy()
     rsp = ntk_responses(res)
     meas_s = time.perf_counter() - t0

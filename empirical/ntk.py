@@ -23,50 +23,61 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from empirical.train import Model, forward
+from empirical.train import Model
 
 
 def phi_func(model: Model, flat_seed: torch.Tensor, X: torch.Tensor, *, batch_stats: bool | None = None) -> torch.Tensor:
-    """Φ₀ [n, P] by torch.func.jacrev for ONE seed (``model`` built with S = 1).
+    """Φ₀ [n, P] by torch.func.jacrev through the Ensemble's forward, for ONE seed (``model``
+    with S = 1).
 
     Args:
-        flat_seed: the seed's flat parameters (layout of ``Model(cfg, 1)``).
+        flat_seed: the seed's flat parameters (layout of a one-slot :class:`Model`).
         X: [n, 2] inputs.
         batch_stats: BN with batch statistics (the function training optimizes); default
-            True when the configuration has batch norm.
+            True when the configuration has batch norm. The running statistics are not touched.
     """
     if model.S != 1:
         raise ValueError(f"model must have S = 1 for phi_func; got S = {model.S}")
     bn = model.cfg.batchnorm if batch_stats is None else batch_stats
 
     def f(flat):
-        return forward(model, model.views(flat), X[None], train=bn)[0, :, 0]
+        # BN in training mode would update running statistics: give it a throw-away copy
+        return model.apply(model.views(flat), X[None], train=bn, buffers=model.buffers())[0]
 
     return torch.func.jacrev(f, chunk_size=16)(flat_seed)  # chunks bound vmap's memory
 
 
-def phi_two_layer(W0: torch.Tensor, b0: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+def phi_two_layer(Wa: torch.Tensor, ba: torch.Tensor, Wb: torch.Tensor, bb: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """Analytic Φ₀ of the one-hidden-layer ReLU net, in :class:`Model`'s flat order.
 
     Args:
-        W0 [2, H], b0 [1, H], W1 [H, 1], b1 [1, 1]: one seed's parameters (h = x W0 + b0).
+        Wa [H, 2], ba [H], Wb [1, H], bb [1]: one seed's parameters in nn.Linear's layout
+            (h = x Waᵀ + ba, ŷ = relu(h) Wbᵀ + bb).
         X: [n, 2].
     """
-    h = X @ W0 + b0                                   # [n, H]
-    act = (h > 0).to(X.dtype) * W1[:, 0]              # aⱼ 1[hⱼ > 0]
-    dW0 = X[:, :, None] * act[:, None, :]             # [n, 2, H], row-major like W0
+    h = X @ Wa.T + ba                                 # [n, H]
+    act = (h > 0).to(X.dtype) * Wb[0]                 # aⱼ 1[hⱼ > 0]
+    dW0 = act[:, :, None] * X[:, None, :]             # [n, H, 2], row-major like Wa
     n = X.shape[0]
     return torch.cat([dW0.reshape(n, -1), act, torch.relu(h), torch.ones(n, 1, dtype=X.dtype, device=X.device)], 1)
 
 
 def ntk_gram_mlp(model: Model, p: dict, X: torch.Tensor) -> torch.Tensor:
-    """Analytic NTK Gram matrices [S, n, n] of plain ReLU MLPs (no BN; dropout off)."""
+    """Analytic NTK Gram matrices [S, n, n] of plain ReLU MLPs (no BN; dropout off).
+
+    The layer inputs h_l are recomputed here from the stacked parameters (nn.Linear layout,
+    layer l: h ↦ relu(h W_lᵀ + b_l)): the formula needs every layer's input, which the
+    module's forward does not expose; the tests compare K with Φ₀Φ₀ᵀ from :func:`phi_func`,
+    which differentiates the module itself.
+    """
     if model.cfg.batchnorm:
         raise ValueError("ntk_gram_mlp covers plain MLPs; use phi_func for batch norm")
     with torch.no_grad():
-        cache: list = []
-        forward(model, p, X, train=False, cache=cache)
-        acts = cache                                   # inputs of layers 0..L-1
+        Ws = [p[f"layers.{l}.weight"] for l in range(model.L)]
+        bs = [p[f"layers.{l}.bias"] for l in range(model.L)]
+        acts = [X]                                     # inputs of layers 0..L-1
+        for l in range(model.L - 1):
+            acts.append(torch.relu(torch.baddbmm(bs[l][:, None, :], acts[-1], Ws[l].transpose(1, 2))))
         S, n = X.shape[0], X.shape[1]
         gz = torch.ones(S, n, 1, dtype=X.dtype, device=X.device)
         K = torch.zeros(S, n, n, dtype=X.dtype, device=X.device)
@@ -75,7 +86,7 @@ def ntk_gram_mlp(model: Model, p: dict, X: torch.Tensor) -> torch.Tensor:
             K += (torch.bmm(h, h.transpose(1, 2)) + 1.0) * torch.bmm(gz, gz.transpose(1, 2))
             if l == 0:
                 break
-            gz = torch.bmm(gz, p[f"W{l}"].transpose(1, 2)) * (h > 0).to(X.dtype)
+            gz = torch.bmm(gz, Ws[l]) * (h > 0).to(X.dtype)
     return K
 
 

@@ -7,17 +7,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from empirical.measure import margins, measure  # noqa: E402
-from empirical.train import Config, Model, make_data  # noqa: E402
+from empirical.train import B0, W0, W1, Config, Model, make_data  # noqa: E402
 
 
 def _linear_net(w, b):
     """relu(w·x + b) − relu(−w·x − b) = w·x + b exactly, as a width-2 ReLU MLP."""
-    m = Model(Config("lin", width=2), 1)
+    m = Model(Config("lin", width=2), [0], torch.float64)
     flat = torch.zeros(m.numel, dtype=torch.float64)
     p = m.views(flat)
-    p["W0"][0] = torch.tensor([[w[0], -w[0]], [w[1], -w[1]]], dtype=torch.float64)
-    p["b0"][0] = torch.tensor([[b, -b]], dtype=torch.float64)
-    p["W1"][0] = torch.tensor([[1.0], [-1.0]], dtype=torch.float64)
+    p[W0][0] = torch.tensor([[w[0], w[1]], [-w[0], -w[1]]], dtype=torch.float64)   # nn.Linear: [out, in]
+    p[B0][0] = torch.tensor([b, -b], dtype=torch.float64)
+    p[W1][0] = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
     return m, p
 
 

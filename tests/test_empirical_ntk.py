@@ -5,13 +5,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from empirical.ntk import ntk_gram_mlp, phi_func, phi_two_layer, responses  # noqa: E402
-from empirical.train import Config, Model, make_data  # noqa: E402
+from empirical.train import B0, B1, W0, W1, Config, Model, make_data  # noqa: E402
 
 
 def _setup(width, depth=1, seed=2, bn=False):
     cfg = Config("t", width=width, depth=depth, batchnorm=bn)
-    m1 = Model(cfg, 1)
-    flat = m1.init([seed], torch.float64)
+    m1 = Model(cfg, [seed], torch.float64)
+    flat = m1.flat()
     X, y = make_data(cfg, [seed], torch.float64)
     return m1, flat, X, y
 
@@ -19,7 +19,7 @@ def _setup(width, depth=1, seed=2, bn=False):
 def test_phi_two_layer_analytic_equals_jacrev():
     m1, flat, X, _ = _setup(9)
     p = m1.views(flat)
-    a = phi_two_layer(p["W0"][0], p["b0"][0], p["W1"][0], p["b1"][0], X[0])
+    a = phi_two_layer(p[W0][0], p[B0][0], p[W1][0], p[B1][0], X[0])
     b = phi_func(m1, flat, X[0])
     assert a.shape == b.shape == (300, m1.n_params_per_seed)
     # float64, same arithmetic up to summation order: 1e-12 is ~1e4 ulps of O(1) entries
