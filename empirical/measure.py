@@ -64,8 +64,10 @@ def margins(model: Model, p: dict, X: torch.Tensor, y: torch.Tensor, running=Non
         n_dirs, n_steps, r_max, n_bisect: K, T, r_max, B of the search (all > 0).
 
     Returns:
-        dict of tensors: ``margin`` [S, n] (signed), ``boundary`` [S, n, 2] (b_i),
-        ``censored`` [S, n] (bool: no crossing within r_max).
+        dict of tensors: ``margin`` [S, n] (signed L2), ``boundary`` [S, n, 2] (b_i),
+        ``censored`` [S, n] (bool: no crossing within r_max), ``margin_linf`` [S, n] (signed
+        L∞ distance to the boundary, from the same rays; exact up to the angular grid where
+        it is ≤ r_max/√2).
     """
     if n_dirs < 4 or n_steps < 1 or n_bisect < 1 or not r_max > 0:
         raise ValueError(f"need n_dirs >= 4, n_steps >= 1, n_bisect >= 1, r_max > 0; got "
@@ -98,7 +100,12 @@ def margins(model: Model, p: dict, X: torch.Tensor, y: torch.Tensor, running=Non
     boundary = X + d[..., None] * u[k]
     sign = torch.where(s0 * y > 0, 1.0, -1.0).to(dt)
     d = torch.where(s0 == 0, torch.zeros_like(d), d)
-    return {"margin": sign * d, "boundary": boundary, "censored": censored}
+    # L∞: ray k's crossing is dist_k·‖u_k‖∞ away in the max-norm and the L∞-nearest boundary
+    # point lies on some ray, so the minimum over rays is the L∞ margin up to the same angular
+    # grid; rays without a crossing count as r_max (every ray reaches L∞ radius r_max/√2)
+    dinf = torch.where(has, hi * u.abs().amax(-1), torch.full_like(hi, r_max)).min(dim=-1).values
+    dinf = torch.where(s0 == 0, torch.zeros_like(dinf), dinf)
+    return {"margin": sign * d, "boundary": boundary, "censored": censored, "margin_linf": sign * dinf}
 
 
 def input_gradient(model: Model, p: dict, X: torch.Tensor, running=None) -> torch.Tensor:
@@ -137,6 +144,32 @@ def measure(model: Model, p: dict, X: torch.Tensor, y: torch.Tensor, rotation: f
         "reliance_normal": rel.mean(1).cpu().double().numpy(),
         "flip_x2": flip.cpu().double().numpy(),
     }
+
+
+def heldout_margins(model: Model, p: dict, X: torch.Tensor, y: torch.Tensor, running=None,
+                    **search) -> dict[str, np.ndarray]:
+    """Signed L2 and L∞ input-space margins of held-out points (Fig. 2's per-point margins).
+
+    Args:
+        X: [S, m, 2] held-out inputs (same generator as the training set, another seed);
+        y: [S, m] labels; search: :func:`margins`' options.
+
+    Returns:
+        per-point ``l2`` and ``linf`` [S, m]; per seed ``accuracy``, ``min``/``p10``/``mean``
+        of each norm (``l2_min``, ...), ``censored`` (count).
+    """
+    S, m = X.shape[0], X.shape[1]
+    y = y.reshape(S, m)
+    mg = margins(model, p, X, y, running, **search)
+    out = {"l2": mg["margin"].cpu().double().numpy(), "linf": mg["margin_linf"].cpu().double().numpy()}
+    f = predict(model, p, X, running)
+    res = {"accuracy": ((torch.sign(f) == y).to(X.dtype)).mean(1).cpu().double().numpy(),
+           "censored": mg["censored"].sum(1).cpu().numpy().astype(float)}
+    for norm, a in out.items():
+        res[f"{norm}_min"] = a.min(1)
+        res[f"{norm}_p10"] = np.percentile(a, 10, axis=1)
+        res[f"{norm}_mean"] = a.mean(1)
+    return {**out, **res}
 
 
 def heatmap(model: Model, p: dict, running=None, n: int = 100, lim: float = 2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,13 +1,24 @@
-"""Empirical NTK at initialization and the responses z of Definition 1 (Eq. 2–4).
+"""Empirical NTK at initialization and the feature responses of Fig. 1(d) (Eq. 2–4).
 
-Φ₀ = ∂ŷ/∂θ at θ₀ (Eq. 2), n × m. With Y = diag(y) and the SVD YΦ₀ = U S Vᵀ (Definition 1),
-U and S² are the eigenvectors and eigenvalues of Y K₀ Y, K₀ = Φ₀Φ₀ᵀ the NTK Gram matrix;
-the response to feature j is z_j = (Uᵀ Y (ŷ − ŷ₀))_j (Eq. 4, outputs centred at their
-initial value as in Eq. 3). Singular vectors have a sign ambiguity: we fix the sign of each
-column of U so that its entries sum to ≥ 0 (Definition 1's reading: all-positive weights =
-the feature agrees with the labels).
+Φ₀ = ∂ŷ/∂θ at θ₀ (Eq. 2), n × m; K₀ = Φ₀Φ₀ᵀ the NTK Gram matrix. Definition 1 writes the
+features through the SVD YΦ₀ = U S Vᵀ and the responses as z = Uᵀ Y ŷ (Eq. 4).
 
-Routes:
+Fig. 1(d)'s two curves (:func:`feature_responses`): the released two-moons scripts (the
+authors' Figure_2/moon_fig_2.py and the submission's Figure_1/fig_1b.py, read, not copied)
+take U from the eigen-decomposition of K₀ itself (no Y; they call ``torch.svd`` on the PSD
+K₀), record Z = Uᵀ ŷ(t) — the raw outputs, neither label-signed nor centred at ŷ₀ — after
+every step, and plot the seed mean of |Z_j| for j = 1 and j = 6 (0-based: the 2nd and 7th
+eigen-directions by eigenvalue). We compute exactly that quantity, z_j(t) = |u_jᵀ ŷ(t)|
+with u_j the unit eigenvector of K₀ for its (j+1)-th largest eigenvalue (float64
+eigendecomposition). The absolute value makes it independent of the eigenvector's sign, so
+no sign rule is needed (a column-sum rule fails here: u_j is nearly orthogonal to the
+constant vector for j ≥ 1). What the two directions are on these networks (measured, and
+reported per seed as ``label_overlap`` = |u_jᵀ y|/√n): u₀ is the constant direction, u₁ is
+close to the label direction with the constant removed (overlap ≈ 0.85; Eq. 4's "feature
+correlated with the labels", the one a linearly separable set lets the network fit along the
+discriminative axis), u₆ is a higher-order direction with a small label overlap (≈ 0.2).
+
+Routes for K₀:
 * :func:`phi_func` — Φ₀ by ``torch.func.jacrev`` of the network as a function of its flat
   parameters (any configuration, including batch norm with batch statistics);
 * :func:`phi_two_layer` — the analytic Φ₀ of ŷ(x) = Σⱼ aⱼ relu(wⱼ·x + bⱼ) + c:
@@ -16,6 +27,9 @@ Routes:
   K(x, x') = Σ_l (h_l·h'_l + 1)(g_l·g'_l), with h_l the input of layer l and g_l = ∂ŷ/∂(pre-
   activation of layer l) (the weight gradient of layer l is g_l h_lᵀ); cheap for the deep net
   where Φ₀ (300 × 753,001) would not fit comfortably in memory.
+
+References: Pezeshki et al. (2021), released code (github.com/mpezeshki/Gradient_Starvation,
+Figure_2/moon_fig_2.py; github.com/gradientstarvation/GS, Figure_1/fig_1b.py).
 """
 
 from __future__ import annotations
@@ -90,25 +104,32 @@ def ntk_gram_mlp(model: Model, p: dict, X: torch.Tensor) -> torch.Tensor:
     return K
 
 
-def responses(K: torch.Tensor, y: torch.Tensor, yhat: torch.Tensor, yhat0: torch.Tensor, k: int = 2) -> dict[str, np.ndarray]:
-    """Feature strengths s and responses z (Definition 1, Eq. 4) for each seed.
+# the eigen-directions of K₀ whose responses the released scripts plot in Fig. 1(d) (0-based)
+FIG1D_FEATURES = (1, 6)
+
+
+def feature_responses(K: torch.Tensor, y: torch.Tensor, trace: torch.Tensor,
+                      features: tuple[int, ...] = FIG1D_FEATURES) -> dict[str, np.ndarray]:
+    """Fig. 1(d)'s responses z_j(t) = |u_jᵀ ŷ(t)| (module docstring) for each seed.
 
     Args:
-        K: [S, n, n] NTK Gram at initialization; y: [S, n] labels; yhat, yhat0: [S, n]
-            outputs after training and at initialization.
-        k: how many leading features to return.
+        K: [S, n, n] NTK Gram matrices at initialization (any float dtype; decomposed in float64).
+        y: [S, n] labels in {−1, +1}.
+        trace: [T, S, n] outputs ŷ(t) on the training set at T recorded steps.
+        features: 0-based eigen-direction indices, by decreasing eigenvalue.
 
     Returns:
-        ``s`` [S, k] (descending), ``z`` [S, k] = Uᵀ Y (ŷ − ŷ₀), ``z_norm`` [S] = ‖Y(ŷ − ŷ₀)‖.
+        ``z`` [T, S, k], ``eig`` [S, k] (eigenvalues of K₀), ``label_overlap`` [S, k] = |u_jᵀ y|/√n.
     """
-    Kd = K.double()
-    y = y.reshape(K.shape[0], -1).double()
-    A = y[:, :, None] * Kd * y[:, None, :]
-    ev, U = torch.linalg.eigh(A)
-    ev, U = ev.flip(-1), U.flip(-1)
-    sgn = torch.where(U.sum(1) >= 0, 1.0, -1.0).to(U.dtype)
-    U = U * sgn[:, None, :]
-    r = y * (yhat.double() - yhat0.double())
-    z = torch.einsum("snk,sn->sk", U[:, :, :k], r)
-    return {"s": ev[:, :k].clamp_min(0).sqrt().cpu().numpy(), "z": z.cpu().numpy(),
-            "z_norm": r.norm(dim=1).cpu().numpy()}
+    S, n = K.shape[0], K.shape[1]
+    if trace.dim() != 3 or trace.shape[1:] != (S, n):
+        raise ValueError(f"trace must be [T, {S}, {n}]; got {tuple(trace.shape)}")
+    if not features or min(features) < 0 or max(features) >= n:
+        raise ValueError(f"features must be indices in [0, {n}); got {features!r}")
+    ev, U = torch.linalg.eigh(K.double())
+    idx = torch.tensor([n - 1 - j for j in features])           # eigh is ascending
+    Uj = U[:, :, idx]                                           # [S, n, k]
+    z = torch.einsum("tsn,snk->tsk", trace.double(), Uj).abs()
+    yv = y.reshape(S, n).double()
+    ov = torch.einsum("sn,snk->sk", yv, Uj).abs() / n ** 0.5
+    return {"z": z.cpu().numpy(), "eig": ev[:, idx].cpu().numpy(), "label_overlap": ov.cpu().numpy()}

@@ -99,8 +99,14 @@ class Config:
         return dataclasses.asdict(self)
 
 
+# weight decay of every run of the released Fig. 1(c, d) scripts (unstated in the paper)
+FIG1D_WEIGHT_DECAY = 2e-4
+
+
 def app_b2_configs(margin: float = 0.1) -> dict[str, Config]:
-    """The configurations of App. B.2 / Fig. 6 (Δ = ``margin``) plus Fig. 1(a) (Δ = −0.1)."""
+    """The configurations of App. B.2 / Fig. 6 (Δ = ``margin``) plus Fig. 1(a) (Δ = −0.1), and
+    Fig. 1's three cases (Δ = −0.1; Δ = +0.1; Δ = +0.1 with SD) with the released Fig. 1(d)
+    script's weight decay (``fig1d_*_wd``)."""
     m = margin
     cfgs = [
         Config("plain", m),
@@ -114,6 +120,10 @@ def app_b2_configs(margin: float = 0.1) -> dict[str, Config]:
         Config("deeper", m, depth=4),
         Config("sd", m, sd=0.003),
         Config("plain_nonseparable", -0.1),
+        # the released Fig. 1(c, d) script's settings: weight decay 2e-4 in all three runs
+        Config("fig1d_nonseparable_wd", -0.1, weight_decay=FIG1D_WEIGHT_DECAY),
+        Config("fig1d_plain_wd", m, weight_decay=FIG1D_WEIGHT_DECAY),
+        Config("fig1d_sd_wd", m, weight_decay=FIG1D_WEIGHT_DECAY, sd=0.003),
     ]
     return {c.name: c for c in cfgs}
 
@@ -263,6 +273,7 @@ class State:
         self.rng = rng
         self.step = 0
         self.loss_log: list[tuple[int, list[float]]] = []
+        self.trace: list[tuple[int, torch.Tensor]] = []     # (step, ŷ on the training set [S, n], CPU)
 
     def tensors(self) -> dict:
         d = {"flat": self.flat, "buf": self.buf, "buf2": self.buf2}
@@ -533,6 +544,16 @@ def make_data(cfg: Config, seeds, dtype=torch.float32, device="cpu") -> tuple[to
     return X, y
 
 
+# held-out points: the same generator with seed + HELDOUT_SEED_OFFSET (disjoint from the
+# training seeds of any run with fewer than this many seeds)
+HELDOUT_SEED_OFFSET = 100_000
+
+
+def make_heldout(cfg: Config, seeds, dtype=torch.float32, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Held-out sets of the same distribution (same margin, rotation, size, noise), one per seed."""
+    return make_data(cfg, [int(s) + HELDOUT_SEED_OFFSET for s in seeds], dtype, device)
+
+
 # ----------------------------------------------------------------------------- checkpoint
 # checkpoints hold the Ensemble's stacked parameters (nn.Linear layout) as one flat buffer
 LAYOUT = "models.Ensemble/flat-v1"
@@ -569,7 +590,7 @@ def save_checkpoint(path: Path, st: State, key: str) -> None:
     """Write the training state to ``path`` atomically (a kill mid-write leaves the previous one)."""
     import io
 
-    blob = {"key": key, "step": st.step, "loss_log": st.loss_log,
+    blob = {"key": key, "step": st.step, "loss_log": st.loss_log, "trace": st.trace,
             "tensors": {k: v.detach().cpu() for k, v in st.tensors().items()},
             "rng": st.rng.get_state() if st.rng is not None else None}
     buf = io.BytesIO()
@@ -608,6 +629,7 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
         st.rng.set_state(blob["rng"])
     st.step = int(blob["step"])
     st.loss_log = [tuple(x) for x in blob["loss_log"]]
+    st.trace = [tuple(x) for x in blob.get("trace", [])]
     return True
 
 
@@ -638,6 +660,14 @@ class Result:
         return self.state.buffers
 
 
+def _record(model: Model, st: State, X: torch.Tensor) -> None:
+    """Append (step, ŷ on the training set) to ``st.trace``: the function training optimises
+    (no dropout; BN with batch statistics of a throw-away copy of the buffers)."""
+    with torch.no_grad():
+        yh = model.apply(model.views(st.flat), X, train=model.cfg.batchnorm, buffers=model.buffers())
+    st.trace.append((st.step, yh.detach().to("cpu", torch.float32)))
+
+
 def _architecture(cfg: Config) -> tuple:
     """What configurations trained in one program must share (the rest may differ per slot)."""
     return (cfg.depth, cfg.width, cfg.dropout, cfg.batchnorm, cfg.iter_factor, cfg.n_samples, cfg.noise)
@@ -665,7 +695,7 @@ def _gather(t: torch.Tensor, blocks: list[tuple[int, int]]) -> torch.Tensor:
 def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dtype=torch.float32,
                 checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
                 stop_at: int | None = None, log_every: int = 100, progress: bool = True,
-                fused: bool = True, chunk: int | None = None) -> list[Result]:
+                fused: bool = True, chunk: int | None = None, trace_every: int | None = None) -> list[Result]:
     """Train ``seeds`` of every configuration in ``cfgs`` as ONE program; one Result each.
 
     Slot c·len(seeds) + k holds seed k of ``cfgs[c]`` (its data — margin, rotation — and its
@@ -685,6 +715,9 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             kernels; ``False`` runs the general layer-by-layer step and elementwise optimizer
             (same math, the in-code reference).
         chunk: slots per chunk of :class:`_OneHidden` (default: from ``CHUNK_BYTES``).
+        trace_every: if given, record ŷ on the training set (the function training optimises:
+            no dropout, BN with batch statistics) before every this-many-th step and after the
+            last, in ``state.trace`` (the training dynamics of Fig. 1(d)).
 
     Returns:
         One Result per configuration, in the order of ``cfgs``; with one configuration its
@@ -706,6 +739,8 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
         raise ValueError(f"iterations must be an integer >= 1; got {iterations!r}")
     if int(log_every) != log_every or log_every < 1:
         raise ValueError(f"log_every must be an integer >= 1; got {log_every!r}")
+    if trace_every is not None and (int(trace_every) != trace_every or trace_every < 1):
+        raise ValueError(f"trace_every must be an integer >= 1 or None; got {trace_every!r}")
     cfg0, S0, C = cfgs[0], len(seeds), len(cfgs)
     total = int(iterations) * cfg0.iter_factor
     device = torch.device(device)
@@ -717,7 +752,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     init_flat = flat.clone()
     rng = MaskRNG(cfg0.dropout, 10_007 * (1 + seeds[0]) + len(seeds), device) if cfg0.dropout else None
     st = State(model, flat, rng, adam=any(c.optimizer == "adam" for c in cfgs))
-    key = group_key(cfgs, seeds, total, dtype, device)
+    key = group_key(cfgs, seeds, total, dtype, device) + (f"-trace{int(trace_every)}" if trace_every else "")
     if checkpoint is not None:
         load_checkpoint(checkpoint, st, key)
     p, gp = model.views(st.flat), model.views(st.grad)
@@ -730,6 +765,8 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     prog = Progress(label, total, unit="it") if progress else None
     t0 = time.perf_counter()
     while st.step < end:
+        if trace_every and st.step % trace_every == 0:
+            _record(model, st, X)
         log = st.step % log_every == 0
         if fast is not None:
             loss = fast.step(p, gp, st, log)
@@ -748,6 +785,8 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             fault_point("checkpoint")
         if prog is not None:
             prog.update(st.step)
+    if trace_every and st.step >= total and (not st.trace or st.trace[-1][0] != st.step):
+        _record(model, st, X)
     wall = time.perf_counter() - t0
     if checkpoint is not None:
         save_checkpoint(checkpoint, st, key)
@@ -766,6 +805,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             sub.buf2 = _gather(st.buf2, blocks)
         sub.step = st.step
         sub.loss_log = [(s, v[c * S0:(c + 1) * S0]) for s, v in st.loss_log]
+        sub.trace = [(s, v[c * S0:(c + 1) * S0]) for s, v in st.trace]
         sl = slice(c * S0, (c + 1) * S0)
         results.append(Result(cfg, seeds, total, m, sub, X[sl], y[sl], _gather(init_flat, blocks), wall, done,
                               extra={"group": names, "group_wall_s": wall}))
@@ -775,7 +815,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
 def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=torch.float32,
                   checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
                   stop_at: int | None = None, log_every: int = 100, progress: bool = True,
-                  fused: bool = True, chunk: int | None = None) -> Result:
+                  fused: bool = True, chunk: int | None = None, trace_every: int | None = None) -> Result:
     """Train all ``seeds`` of ``cfg`` for ``iterations × cfg.iter_factor`` full-batch steps.
 
     :func:`train_group` with one configuration (arguments as there); its checkpoint is
@@ -786,7 +826,7 @@ def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=to
     """
     return train_group([cfg], seeds, iterations, device=device, dtype=dtype, checkpoint=checkpoint,
                        checkpoint_every=checkpoint_every, stop_at=stop_at, log_every=log_every,
-                       progress=progress, fused=fused, chunk=chunk)[0]
+                       progress=progress, fused=fused, chunk=chunk, trace_every=trace_every)[0]
 
 
 # ----------------------------------------------------------------------------- serial reference
