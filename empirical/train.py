@@ -187,10 +187,18 @@ class Model:
         dropout draws from the global RNG when ``mask`` is None); eval: running statistics
         from ``buffers`` (default: the Ensemble's), no dropout.
         """
-        self.ens.train(train)
+        bufs = self.ens.buffers if buffers is None else buffers
+        if not train:
+            # evaluation: the module called once per slot (functional_call with that slot's
+            # parameters) is 2x faster on CPU than the vmapped call for the large point sets
+            # of the margin search (measured: 4 slots x 8,192 points, 101 ms vs 207 ms)
+            self.ens.eval()
+            return torch.stack([torch.func.functional_call(
+                self.ens.base, ({k: v[s] for k, v in p.items()}, {k: v[s] for k, v in bufs.items()}), (X[s],))[:, 0]
+                for s in range(self.S)])
+        self.ens.train(True)
         try:
-            out = self.ens.forward(X, params=p, per_member=True,
-                                   buffers=self.ens.buffers if buffers is None else buffers, drop_mask=mask)
+            out = self.ens.forward(X, params=p, per_member=True, buffers=bufs, drop_mask=mask)
         finally:
             self.ens.eval()
         return out[..., 0]

@@ -209,3 +209,31 @@ def test_bad_input():
         train_group([_cfg("plain"), _cfg("plain")], [0], 2)
     with pytest.raises(ValueError, match="p must be"):
         MaskRNG(0.0, 1)
+
+
+def test_trace_records_the_training_function_and_resumes(tmp_path):
+    cfg = _cfg("sd", width=24)
+    full = train_batched(cfg, [0, 1], 20, progress=False, trace_every=5, dtype=torch.float64)
+    assert [s for s, _ in full.state.trace] == [0, 5, 10, 15, 20]
+    # the last entry is the trained network's output on its training set
+    yh = full.model.apply(full.params, full.X)
+    assert torch.allclose(full.state.trace[-1][1].double(), yh, atol=1e-6)   # stored as float32
+    ck = tmp_path / "ck.pt"
+    train_batched(cfg, [0, 1], 20, checkpoint=ck, checkpoint_every=4, stop_at=9, progress=False, trace_every=5,
+                  dtype=torch.float64)
+    resumed = train_batched(cfg, [0, 1], 20, checkpoint=ck, checkpoint_every=4, progress=False, trace_every=5,
+                            dtype=torch.float64)
+    assert [s for s, _ in resumed.state.trace] == [0, 5, 10, 15, 20]
+    assert all(torch.equal(a, b) for (_, a), (_, b) in zip(resumed.state.trace, full.state.trace))
+
+
+def test_heldout_points_are_fresh_draws_of_the_same_distribution():
+    from empirical.train import HELDOUT_SEED_OFFSET, make_heldout
+
+    cfg = _cfg("plain")
+    X, y = make_data(cfg, [3])
+    Xt, yt = make_heldout(cfg, [3])
+    assert not torch.equal(X, Xt)
+    assert torch.equal(Xt, make_data(cfg, [3 + HELDOUT_SEED_OFFSET])[0])
+    # Δ = +0.1 holds on the held-out set too (same generator and margin)
+    assert (Xt[0, yt[0, :, 0] > 0, 0].max() <= -0.1 + 1e-6) and (Xt[0, yt[0, :, 0] < 0, 0].min() >= 0.1 - 1e-6)
