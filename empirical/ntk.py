@@ -58,7 +58,9 @@ def phi_func(model: Model, flat_seed: torch.Tensor, X: torch.Tensor, *, batch_st
         # BN in training mode would update running statistics: give it a throw-away copy
         return model.apply(model.views(flat), X[None], train=bn, buffers=model.buffers())[0]
 
-    return torch.func.jacrev(f, chunk_size=16)(flat_seed)  # chunks bound vmap's memory
+    # chunks bound vmap's memory (60 outputs x n x H float64 activations: ~70 MB at n = 300,
+    # H = 500); measured here 2.5 s per seed with BN against 3.6 s with chunks of 16
+    return torch.func.jacrev(f, chunk_size=60)(flat_seed)
 
 
 def phi_two_layer(Wa: torch.Tensor, ba: torch.Tensor, Wb: torch.Tensor, bb: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
