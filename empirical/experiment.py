@@ -1,22 +1,36 @@
-"""The two-moons experiment (§2, §4.1, App. B.2): train, measure, write run folders.
+"""The two-moons experiment (§2, §4.1, App. B.2, Fig. 1): train, measure, write run folders.
 
 A sweep (:mod:`empirical.sweep`) whose cells are groups of configurations of
 :func:`empirical.train.app_b2_configs`, all seeds at once; each cell is trained (checkpointed
-in the run folder's ``ckpt/``: an interrupted run resumes from it) and measured
-(:mod:`empirical.measure`, :mod:`empirical.ntk`). The run folder ``<out>/moons/`` gets one
-folder per configuration, ``<name>/``: ``config.json`` (resolved), ``environment.json``,
-``metrics.json`` (per seed and mean ± std) and ``heatmap.png``; and ``summary.json``,
-``summary.md`` (the per-configuration table), ``fig1.png`` and ``fig6.png``.
+in the run folder's ``ckpt/``: an interrupted run resumes from it; the outputs on the training
+set are recorded at ~200 steps for Fig. 1(d)) and measured (:mod:`empirical.measure`,
+:mod:`empirical.ntk`). The run folder ``<out>/moons/`` gets one folder per configuration,
+``<name>/``: ``config.json`` (resolved), ``environment.json``, ``metrics.json`` (per seed and
+mean ± std, the training dynamics, the per-point held-out margins) and ``heatmap.png``; and
+``summary.json``, ``summary.md`` (the per-configuration table and Fig. 1(d)'s caption checks),
+``fig1.png``, ``fig6.png``, ``fig1d.png`` (responses over training, :func:`fig1d_checks`) and
+``margins_cdf.png`` (per-point L2 and L∞ margins of held-out points, Fig. 2's presentation).
+
+Fig. 1(d): z_1, z_2 are the released script's responses |u_jᵀŷ(t)| along the eigen-directions
+j = 1 and 6 of each seed's NTK Gram matrix at initialization (:mod:`empirical.ntk`); the
+caption's statements are compared between the three cases (Δ = −0.1, Δ = +0.1, Δ = +0.1 with
+SD) at the end of training, in our settings and in the released script's (weight decay 2e-4
+in all three runs: the ``fig1d_*_wd`` configurations).
+
+Held-out points: the same generator with seeds offset by ``HELDOUT_SEED_OFFSET``
+(:func:`empirical.train.make_heldout`); their signed L2 and L∞ margins come from the
+input-space ray search (:func:`empirical.measure.heldout_margins`).
 
 Configurations that share an architecture (the one-hidden-layer net without dropout or
 batch norm, trained for the base iteration count: plain, weight decay, both Adams, rotated,
-SD, Δ = −0.1) train as ONE program (:func:`empirical.train.train_group`),
+SD, Δ = −0.1, the three ``fig1d_*_wd``) train as ONE program (:func:`empirical.train.train_group`),
 each with its own hyperparameters and data; their folders are the same as when trained
 alone (plus ``train_group`` in ``metrics.json``).
 
-Quick configuration (``quick=True``, used by the tests): 4 seeds, 1,000 iterations, all
-configurations except "deeper" (4 × 500 hidden: ~25 ms per seed-iteration on this CPU) and
-"longer" (10× the iterations); a coarser margin search (K = 24 directions, T = 24 steps).
+Quick configuration (``quick=True``, used by the tests): 4 seeds, 1,000 iterations (the
+released Fig. 1(a, b) script's count), all configurations except "deeper" (4 × 500 hidden:
+~25 ms per seed-iteration on this CPU), "longer" (10× the iterations) and the three
+``fig1d_*_wd``; a coarser margin search (K = 24 directions, T = 24 steps).
 """
 
 from __future__ import annotations
