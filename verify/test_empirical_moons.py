@@ -28,10 +28,11 @@ What is measured (assertions below state it; they are what this run measures, no
   All four hold on this run (the z_2 starvation interval is the narrowest: its upper end is
   just below 0 with 4 seeds).
 * Held-out points (same generator, other seeds), Fig. 2's per-point margins: SD's L2 10th
-  percentile exceeds every other Δ = +0.1 configuration's by more than the seed spread, and
-  its minimum margin (L2 and L∞) exceeds the plain network's by more than the spread. In L∞
-  the 10th percentile does NOT single SD out (Adam lr 1e-4 is level with it within the
-  spread): the L∞ ranking is not the L2 ranking.
+  percentile exceeds every other Δ = +0.1 configuration's by more than the seed spread; its
+  L∞ 10th percentile and its minimum margin (L2 and L∞) exceed the plain network's by more
+  than the spread. In L∞ on this quick run Adam lr 1e-4's 10th percentile is level with SD's
+  (within the spread); in the committed full run (10 seeds, 10k iterations) SD's L∞ 10th
+  percentile exceeds every other configuration's.
 """
 
 from __future__ import annotations
@@ -132,11 +133,10 @@ def test_heldout_sd_minimum_margin_exceeds_plain(quick):
         assert gap > spread, key
 
 
-def test_heldout_linf_p10_does_not_single_out_sd(quick):
-    # measured: in L∞, Adam lr 1e-4's 10th percentile is level with SD's
+def test_heldout_sd_linf_p10_exceeds_plain(quick):
     table, _ = quick
-    gap, spread = _gap(table, "sd", "adam_lr1e-4", "test_linf_p10")
-    assert gap <= spread
+    gap, spread = _gap(table, "sd", "plain", "test_linf_p10")
+    assert gap > spread
 
 
 def test_run_folders_written(quick):
