@@ -1,22 +1,36 @@
-"""The two-moons experiment (§2, §4.1, App. B.2): train, measure, write run folders.
+"""The two-moons experiment (§2, §4.1, App. B.2, Fig. 1): train, measure, write run folders.
 
 A sweep (:mod:`empirical.sweep`) whose cells are groups of configurations of
 :func:`empirical.train.app_b2_configs`, all seeds at once; each cell is trained (checkpointed
-in the run folder's ``ckpt/``: an interrupted run resumes from it) and measured
-(:mod:`empirical.measure`, :mod:`empirical.ntk`). The run folder ``<out>/moons/`` gets one
-folder per configuration, ``<name>/``: ``config.json`` (resolved), ``environment.json``,
-``metrics.json`` (per seed and mean ± std) and ``heatmap.png``; and ``summary.json``,
-``summary.md`` (the per-configuration table), ``fig1.png`` and ``fig6.png``.
+in the run folder's ``ckpt/``: an interrupted run resumes from it; the outputs on the training
+set are recorded at ~200 steps for Fig. 1(d)) and measured (:mod:`empirical.measure`,
+:mod:`empirical.ntk`). The run folder ``<out>/moons/`` gets one folder per configuration,
+``<name>/``: ``config.json`` (resolved), ``environment.json``, ``metrics.json`` (per seed and
+mean ± std, the training dynamics, the per-point held-out margins) and ``heatmap.png``; and
+``summary.json``, ``summary.md`` (the per-configuration table and Fig. 1(d)'s caption checks),
+``fig1.png``, ``fig6.png``, ``fig1d.png`` (responses over training, :func:`fig1d_checks`) and
+``margins_cdf.png`` (per-point L2 and L∞ margins of held-out points, Fig. 2's presentation).
+
+Fig. 1(d): z_1, z_2 are the released script's responses |u_jᵀŷ(t)| along the eigen-directions
+j = 1 and 6 of each seed's NTK Gram matrix at initialization (:mod:`empirical.ntk`); the
+caption's statements are compared between the three cases (Δ = −0.1, Δ = +0.1, Δ = +0.1 with
+SD) at the end of training, in our settings and in the released script's (weight decay 2e-4
+in all three runs: the ``fig1d_*_wd`` configurations).
+
+Held-out points: the same generator with seeds offset by ``HELDOUT_SEED_OFFSET``
+(:func:`empirical.train.make_heldout`); their signed L2 and L∞ margins come from the
+input-space ray search (:func:`empirical.measure.heldout_margins`).
 
 Configurations that share an architecture (the one-hidden-layer net without dropout or
 batch norm, trained for the base iteration count: plain, weight decay, both Adams, rotated,
-SD, Δ = −0.1) train as ONE program (:func:`empirical.train.train_group`),
+SD, Δ = −0.1, the three ``fig1d_*_wd``) train as ONE program (:func:`empirical.train.train_group`),
 each with its own hyperparameters and data; their folders are the same as when trained
 alone (plus ``train_group`` in ``metrics.json``).
 
-Quick configuration (``quick=True``, used by the tests): 4 seeds, 1,000 iterations, all
-configurations except "deeper" (4 × 500 hidden: ~25 ms per seed-iteration on this CPU) and
-"longer" (10× the iterations); a coarser margin search (K = 24 directions, T = 24 steps).
+Quick configuration (``quick=True``, used by the tests): 4 seeds, 1,000 iterations (the
+released Fig. 1(a, b) script's count), all configurations except "deeper" (4 × 500 hidden:
+~25 ms per seed-iteration on this CPU), "longer" (10× the iterations) and the three
+``fig1d_*_wd``; a coarser margin search (K = 24 directions, T = 24 steps).
 """
 
 from __future__ import annotations
@@ -27,12 +41,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.measure import heatmap, measure
-from empirical.ntk import ntk_gram_mlp, phi_func, responses
+from empirical.measure import heatmap, heldout_margins, measure
+from empirical.ntk import FIG1D_FEATURES, feature_responses, ntk_gram_mlp, phi_func
 from empirical.sweep import Cell, Plan, Protocol
-from empirical.train import Config, Model, app_b2_configs, can_group, forward, train_group
+from empirical.train import HELDOUT_SEED_OFFSET, Config, Model, app_b2_configs, can_group, make_heldout, train_group
 
-QUICK_EXCLUDE = ("deeper", "longer")
+QUICK_EXCLUDE = ("deeper", "longer", "fig1d_nonseparable_wd", "fig1d_plain_wd", "fig1d_sd_wd")
+# Fig. 1(d)'s three cases (dotted, dashed, solid) in our settings and in the released script's
+FIG1D_CASES = {"ours": ("plain_nonseparable", "plain", "sd"),
+               "released": ("fig1d_nonseparable_wd", "fig1d_plain_wd", "fig1d_sd_wd")}
+TRACE_POINTS = 200     # recorded steps of the training dynamics per run (Fig. 1(d))
 FULL_SEARCH = dict(n_dirs=32, n_steps=32, r_max=1.6, n_bisect=14)
 QUICK_SEARCH = dict(n_dirs=24, n_steps=24, r_max=1.6, n_bisect=12)
 
@@ -40,27 +58,34 @@ QUICK_SEARCH = dict(n_dirs=24, n_steps=24, r_max=1.6, n_bisect=12)
 def _train_function(res, flat) -> torch.Tensor:
     """ŷ on the training set of the function that training optimizes (BN: batch stats; no dropout)."""
     model, X = res.model, res.X
-    p = model.views(flat)
     with torch.no_grad():
-        if model.cfg.batchnorm:
-            return forward(model, p, X, train=True)[..., 0]
-        return forward(model, p, X, train=False)[..., 0]
+        # BN with batch statistics: a throw-away copy of the buffers (nothing is updated)
+        return model.apply(model.views(flat), X, train=model.cfg.batchnorm, buffers=model.buffers())
 
 
-def ntk_responses(res) -> dict[str, np.ndarray]:
-    """s₁, s₂ and z₁, z₂ (Definition 1) in the basis of each seed's NTK at initialization."""
-    model, X, y = res.model, res.X, res.y
+def ntk_gram(res) -> torch.Tensor:
+    """Each seed's NTK Gram matrix K₀ at initialization on its training set, [S, n, n] float64."""
+    model, X = res.model, res.X
     if model.cfg.batchnorm:
-        m1 = Model(model.cfg, 1)
         Ks = []
         for k in range(model.S):
+            m1 = Model(model.cfg, [res.seeds[k]], torch.float64)
             flat_k = torch.cat([v[k].reshape(-1) for v in model.views(res.init_flat).values()])
             Phi = phi_func(m1, flat_k.double(), X[k].double())
             Ks.append(Phi @ Phi.T)
         K = torch.stack(Ks)
     else:
         K = ntk_gram_mlp(model, model.views(res.init_flat.double()), X.double())
-    return responses(K, y[..., 0], _train_function(res, res.state.flat), _train_function(res, res.init_flat))
+    return K
+
+
+def fig1d_dynamics(res) -> dict:
+    """Fig. 1(d)'s responses z_j(t) = |u_jᵀ ŷ(t)| over training (:func:`empirical.ntk.feature_responses`)."""
+    steps = [int(s) for s, _ in res.state.trace]
+    if not steps:
+        raise ValueError(f"{res.cfg.name}: no recorded training dynamics (train with trace_every)")
+    trace = torch.stack([v for _, v in res.state.trace])
+    return {"steps": steps, **feature_responses(ntk_gram(res), res.y[..., 0], trace)}
 
 
 def _stat(a) -> dict:
@@ -85,36 +110,114 @@ def _measure_result(res, device, search: dict, extra: dict | None = None) -> dic
     cfg, seeds = res.cfg, res.seeds
     t0 = time.perf_counter()
     p = res.params
-    running = (res.state.running_mean, res.state.running_var) if cfg.batchnorm else None
+    running = res.buffers
     met = measure(res.model, p, res.X, res.y, cfg.rotation, running, **search)
     final_loss = np.asarray(res.state.loss_log[-1][1]) if res.state.loss_log else np.full(len(seeds), np.nan)
     # the exact final loss (the log is taken before a step): recomputed without SD for comparability;
     # batch norm uses the batch statistics (the function training optimises)
     with torch.no_grad():
-        yh = forward(res.model, p, res.X, train=cfg.batchnorm, state=None)[..., 0]
+        yh = res.model.apply(p, res.X, train=cfg.batchnorm, buffers=res.model.buffers())
         ce = torch.nn.functional.softplus(-res.y[..., 0] * yh).mean(1).cpu().double().numpy()
-    rsp = ntk_responses(res)
+    dyn = fig1d_dynamics(res)
+    Xt, yt = make_heldout(cfg, seeds, res.X.dtype, res.X.device)
+    ho = heldout_margins(res.model, p, Xt, yt, running, **search)
     meas_s = time.perf_counter() - t0
     per_seed = {k: v.tolist() for k, v in met.items()}
     per_seed["train_loss"] = ce.tolist()
     per_seed["logged_objective_last"] = final_loss.tolist()
-    per_seed["s1"], per_seed["s2"] = rsp["s"][:, 0].tolist(), rsp["s"][:, 1].tolist()
-    per_seed["z1"], per_seed["z2"] = rsp["z"][:, 0].tolist(), rsp["z"][:, 1].tolist()
-    per_seed["z_norm"] = rsp["z_norm"].tolist()
+    for i, j in enumerate(FIG1D_FEATURES):
+        key = f"z{i + 1}"            # z1, z2: Fig. 1(d)'s two features (eigen-directions u_1, u_6 of K₀)
+        per_seed[key] = dyn["z"][-1, :, i].tolist()
+        per_seed[f"{key}_label_overlap"] = dyn["label_overlap"][:, i].tolist()
+        per_seed[f"{key}_eig"] = dyn["eig"][:, i].tolist()
+    for k, v in ho.items():
+        if k not in ("l2", "linf"):
+            per_seed[f"test_{k}"] = v.tolist()
     summary = {k: _stat(v) for k, v in per_seed.items() if k != "logged_objective_last"}
     g1, g2, f = heatmap(res.model, p, running)
     return {"name": cfg.name, "seeds": list(seeds), "device": str(device), "torch": torch.__version__,
             "iterations": res.iterations, "train_wall_s": res.wall_s, "measure_wall_s": meas_s,
             **(extra or {}), "per_seed": per_seed, "summary": summary,
             "loss_log": [[int(s), list(map(float, v))] for s, v in res.state.loss_log],
+            "dynamics": {"features": list(FIG1D_FEATURES), "steps": dyn["steps"],
+                         "z": np.round(dyn["z"], 5).tolist()},          # [T, S, 2]
+            "test_margins": {"heldout_seed_offset": HELDOUT_SEED_OFFSET,
+                             "l2": np.round(ho["l2"], 6).tolist(), "linf": np.round(ho["linf"], 6).tolist()},
             "_heatmap": [np.asarray(g1).tolist(), np.asarray(g2).tolist(), np.asarray(f).tolist(),
                          res.X[0].cpu().double().numpy().tolist(), res.y[0, :, 0].cpu().double().numpy().tolist()]}
 
 
 TABLE_COLS = [("train_loss", "train loss", "{:.4f}"), ("accuracy", "train acc", "{:.3f}"),
               ("margin_mean", "margin mean", "{:.4f}"), ("margin_p10", "margin p10", "{:.4f}"),
+              ("margin_min", "margin min", "{:.4f}"),
               ("reliance_normal", "reliance sin²", "{:.3f}"), ("flip_x2", "flip x2", "{:.3f}"),
-              ("s1", "s1", "{:.2f}"), ("s2", "s2", "{:.2f}"), ("z1", "z1", "{:.3f}"), ("z2", "z2", "{:.3f}")]
+              ("z1", "z1 = |u1ᵀŷ|", "{:.2f}"), ("z2", "z2 = |u6ᵀŷ|", "{:.2f}"),
+              ("test_accuracy", "held-out acc", "{:.3f}"), ("test_l2_p10", "held-out L2 p10", "{:.4f}"),
+              ("test_l2_min", "held-out L2 min", "{:.4f}"), ("test_linf_p10", "held-out L∞ p10", "{:.4f}"),
+              ("test_linf_min", "held-out L∞ min", "{:.4f}")]
+
+
+# Fig. 1(d)'s caption, transcribed: (statement, response, case a, case b, stated sign of b − a);
+# cases index FIG1D_CASES' (dotted: Δ = −0.1, dashed: Δ = +0.1, solid: Δ = +0.1 with SD)
+FIG1D_CAPTION = (
+    ("linear separability results in an increase in z_1 (dashed vs dotted)", "z1", 0, 1, +1),
+    ("linear separability results in a decrease (starvation) of z_2 (dashed vs dotted)", "z2", 0, 1, -1),
+    ("SD suppresses z_1 (solid vs dashed)", "z1", 1, 2, -1),
+    ("SD allows z_2 to grow (solid vs dashed)", "z2", 1, 2, +1),
+)
+
+
+def welch_interval(a, b, level: float = 0.95) -> tuple[float, float, float]:
+    """mean(b) − mean(a) and its Welch t confidence interval (unequal variances, ≥ 2 values each)."""
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"need >= 2 seeds per case for an interval; got {a.size} and {b.size}")
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    d = float(b.mean() - a.mean())
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        return d, d, d
+    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    t = float(stats.t.ppf(0.5 + level / 2, df))
+    return d, d - t * se, d + t * se
+
+
+def fig1d_checks(per_seed: dict, cases: tuple[str, str, str], level: float = 0.95) -> list[dict]:
+    """Fig. 1(d)'s caption statements, measured at the end of training (:data:`FIG1D_CAPTION`).
+
+    The caption compares the three runs ("(dotted) vs (dashed)"), so each statement is read as
+    the sign of the difference of the seed-mean responses of two cases at the last step, with a
+    Welch ``level`` interval over seeds: ``holds`` if the interval lies on the stated side of 0,
+    ``refuted`` if on the other side, ``inconclusive`` if it contains 0.
+
+    Args:
+        per_seed: name → per-seed metrics with ``z1``, ``z2`` (metrics.json's ``per_seed``).
+        cases: the (dotted, dashed, solid) configuration names.
+    """
+    missing = [c for c in cases if c not in per_seed]
+    if missing:
+        raise ValueError(f"cases {missing} are not among the measured configurations {sorted(per_seed)}")
+    out = []
+    for text, key, ia, ib, sign in FIG1D_CAPTION:
+        a, b = per_seed[cases[ia]][key], per_seed[cases[ib]][key]
+        d, lo, hi = welch_interval(a, b, level)
+        verdict = "holds" if sign * lo > 0 and sign * hi > 0 else (
+            "refuted" if sign * lo < 0 and sign * hi < 0 else "inconclusive")
+        out.append({"statement": text, "response": key, "a": cases[ia], "b": cases[ib], "stated_sign": sign,
+                    "mean_a": float(np.mean(a)), "mean_b": float(np.mean(b)), "diff": d, "ci": [lo, hi],
+                    "level": level, "verdict": verdict})
+    return out
+
+
+def fig1d_markdown(checks: dict) -> str:
+    lines = ["| settings | statement | a | b | mean a | mean b | b − a (95 % CI) | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for setting, rows in checks.items():
+        for r in rows:
+            lines.append(f"| {setting} | {r['statement']} | {r['a']} | {r['b']} | {r['mean_a']:.2f} | {r['mean_b']:.2f} | "
+                         f"{r['diff']:+.2f} [{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}] | {r['verdict']} |")
+    return "\n".join(lines)
 
 
 def summary_markdown(all_metrics: dict) -> str:
@@ -168,7 +271,8 @@ def plan(opts: dict) -> Plan:
     seeds = list(range(int(n_seeds)))
     cells = [Cell("+".join(c.name for c in g), {"configs": [c.name for c in g], "seeds": seeds,
                                                "iterations": int(its), "search": search,
-                                               "checkpoint_every": int(every)})
+                                               "checkpoint_every": int(every),
+                                               "trace_every": max(1, int(its) * g[0].iter_factor // TRACE_POINTS)})
              for g in _groups(names, not opts.get("no_batch_configs"))]
     config = {"configs": {n: all_cfgs[n].to_dict() for n in names}, "seeds": seeds, "iterations": int(its),
               "quick": quick, "margin_search": search, "dtype": "torch.float32",
@@ -182,7 +286,8 @@ def run_cell(payload: dict, device, *, rf=None, key=None) -> dict:
     cfgs = [all_cfgs[n] for n in payload["configs"]]
     ck = rf.checkpoint_path(key) if rf is not None else None
     results = train_group(cfgs, payload["seeds"], payload["iterations"], device=device, checkpoint=ck,
-                          checkpoint_every=payload["checkpoint_every"], progress=True)
+                          checkpoint_every=payload["checkpoint_every"], progress=True,
+                          trace_every=payload["trace_every"])
     out = {}
     for res in results:
         extra = None
@@ -228,10 +333,18 @@ def assemble(plan: Plan, results: dict, rf) -> dict:
             "configs": {k: {"summary": v["summary"], "train_wall_s": v["train_wall_s"],
                             "measure_wall_s": v["measure_wall_s"], "iterations": v["iterations"]}
                         for k, v in metrics.items()}}
+    checks = {k: fig1d_checks({n: m["per_seed"] for n, m in metrics.items()}, cases)
+              for k, cases in FIG1D_CASES.items() if all(c in metrics for c in cases)}
+    summ["fig1d_checks"] = checks
     rf.write_json("summary.json", summ)
     md = (f"# Two moons (device {env['device']}, torch {env['torch']}, {len(cfgall['seeds'])} seeds, "
           f"{cfgall['iterations']} iterations{', quick' if cfgall['quick'] else ''}; train+measure {wall:.1f} s)\n\n"
           + summary_markdown(metrics) + "\n")
+    if checks:
+        md += ("\n## Fig. 1(d): the caption's statements at the end of training\n\nz1 = |u1ᵀŷ|, z2 = |u6ᵀŷ| "
+               "(u_j: eigenvectors of each seed's NTK Gram matrix at initialization, 0-based by eigenvalue, "
+               "as the released script plots them); Welch 95 % intervals over seeds.\n\n"
+               + fig1d_markdown(checks) + "\n")
     atomic_write_text(rf.path / "summary.md", md)
     _figures(metrics, rf.path)
     return {"configs": metrics, "summary": summ, "markdown": md}
@@ -263,7 +376,9 @@ def _figures(results: dict, root: Path) -> None:
     from empirical.runs import save_figure
 
     fig1 = [n for n in ("plain_nonseparable", "plain", "sd") if n in results]
-    fig6 = [n for n in results if n != "plain_nonseparable"]
+    fig6 = [n for n in results if n != "plain_nonseparable" and not n.startswith("fig1d_")]
+    _fig1d(results, root)
+    _margin_cdfs(results, root)
     for fname, names in (("fig1.png", fig1), ("fig6.png", fig6)):
         if not names:
             continue
@@ -277,6 +392,62 @@ def _figures(results: dict, root: Path) -> None:
             _plot_heatmap(ax, *map(np.asarray, results[n]["_heatmap"]), n)
         fig.tight_layout()
         save_figure(fig, root / fname)
+
+
+def _fig1d(results: dict, root: Path) -> None:
+    """fig1d.png: seed-mean z1, z2 over training for the three cases (dotted/dashed/solid), per settings."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from empirical.runs import save_figure
+
+    sets = {k: c for k, c in FIG1D_CASES.items() if all(n in results for n in c)}
+    if not sets:
+        return
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.2 * len(sets), 3.2), squeeze=False)
+    for ax, (setting, cases) in zip(axes[0], sets.items()):
+        for n, ls in zip(cases, (":", "--", "-")):
+            d = results[n]["dynamics"]
+            z = np.asarray(d["z"])                                  # [T, S, 2]
+            for i, (col, lab) in enumerate((("#2D7F58", "z1 = |u1ᵀŷ|"), ("#FA7F05", "z2 = |u6ᵀŷ|"))):
+                m, sd = z[:, :, i].mean(1), z[:, :, i].std(1)
+                ax.plot(d["steps"], m, color=col, ls=ls, lw=1.4, label=f"{lab}, {n}")
+                ax.fill_between(d["steps"], np.maximum(m - sd, 1e-3), m + sd, color=col, alpha=0.12, lw=0)
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration")
+        ax.set_title(f"Fig. 1(d), {setting} settings", fontsize=9)
+        ax.grid(True, ls="--", lw=0.5, alpha=0.4)
+        ax.legend(fontsize=5.5, loc="lower right")
+    fig.tight_layout()
+    save_figure(fig, root / "fig1d.png")
+
+
+def _margin_cdfs(results: dict, root: Path) -> None:
+    """margins_cdf.png: per-point held-out margin CDFs (L2 and L∞), pooled over seeds (Fig. 2 style)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from empirical.runs import save_figure
+
+    names = [n for n in results if "test_margins" in results[n]]
+    if not names:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    for ax, norm in zip(axes, ("l2", "linf")):
+        for n in names:
+            v = np.sort(np.asarray(results[n]["test_margins"][norm]).ravel())
+            hi = n in ("plain", "sd", "plain_nonseparable")
+            ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", lw=1.6 if hi else 0.8,
+                    alpha=1.0 if hi else 0.6, label=n)
+        ax.set_xlabel(f"signed {'L2' if norm == 'l2' else 'L∞'} margin of held-out points")
+        ax.set_ylabel("fraction of points ≤ margin")
+        ax.axvline(0, color="k", lw=0.6)
+        ax.grid(True, ls="--", lw=0.5, alpha=0.4)
+    axes[1].legend(fontsize=6)
+    fig.tight_layout()
+    save_figure(fig, root / "margins_cdf.png")
 
 
 def _summary(res: dict) -> str:

@@ -153,7 +153,10 @@ class MLP(nn.Module):
             self.norm.reset_parameters()
             self.norm.reset_running_stats()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, drop_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Output [n, d_out]. ``drop_mask`` (training with dropout only): a keep-mask [n, width]
+        already scaled by 1/(1 − p), used instead of drawing one (an external, checkpointable
+        random stream)."""
         h = x
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -163,7 +166,7 @@ class MLP(nn.Module):
             if i == 0 and self.norm is not None:
                 h = self.norm(h)
             if i == 0 and self.drop is not None:
-                h = self.drop(h)
+                h = h * drop_mask if drop_mask is not None and self.training else self.drop(h)
             h = self.act(h)
         raise AssertionError("unreachable")
 
@@ -267,15 +270,24 @@ class Ensemble:
     def eval(self) -> "Ensemble":
         return self.train(False)
 
-    def forward(self, x: torch.Tensor, params: dict | None = None, *, per_member: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, params: dict | None = None, *, per_member: bool = False,
+                buffers: dict | None = None, drop_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Outputs [R, n, d_out] for ``x`` [n, ...] shared by every member, or, with
         ``per_member=True``, x [R, n, ...] (one data set per member, e.g. one per seed).
-        ``params``: stacked parameters to use instead of ``self.params`` (θ₀, say).
+        ``params``: stacked parameters to use instead of ``self.params`` (θ₀, say);
+        ``buffers``: stacked buffers to use (and, for batch norm in training mode, update in
+        place) instead of ``self.buffers``; ``drop_mask``: stacked keep-masks [R, n, ...]
+        passed to the network's forward (:class:`MLP`).
         """
         p = self.params if params is None else params
-        call = lambda pp, bb, xx: torch.func.functional_call(self.base, (pp, bb), (xx,))  # noqa: E731
-        in_x = 0 if per_member else None
-        return torch.func.vmap(call, in_dims=(0, 0, in_x), randomness=self.randomness)(p, self.buffers, x)
+        b = self.buffers if buffers is None else buffers
+        if drop_mask is None:
+            call = lambda pp, bb, xx: torch.func.functional_call(self.base, (pp, bb), (xx,))  # noqa: E731
+            args, dims = (p, b, x), (0, 0, 0 if per_member else None)
+        else:
+            call = lambda pp, bb, xx, mm: torch.func.functional_call(self.base, (pp, bb), (xx, mm))  # noqa: E731
+            args, dims = (p, b, x, drop_mask), (0, 0, 0 if per_member else None, 0)
+        return torch.func.vmap(call, in_dims=dims, randomness=self.randomness)(*args)
 
     __call__ = forward
 

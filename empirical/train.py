@@ -1,40 +1,42 @@
 """Batched trainer: every seed of a configuration — and configurations that share an
 architecture — train as ONE tensor program.
 
-The network (§2, App. B.2): an MLP 2 → H → … → H → 1 with ReLU (H = 500; one hidden layer,
-or four for "deeper"), optional dropout (p = 0.7) or batch norm after the first linear
-layer, trained full batch on the loss mean log(1 + exp(−y ŷ)) (+ SD: c·mean(ŷ²), Eq. 17
-with the authors' coefficient) by SGD (lr 1e-2, momentum 0.9, optional weight decay) or Adam.
+The network (§2, App. B.2): :class:`empirical.models.MLP` 2 → H → … → H → 1 with ReLU (H = 500;
+one hidden layer, or four for "deeper"), optional dropout (p = 0.7) or batch norm after the
+first linear layer, PyTorch's default initialisation (``init="torch"``), trained full batch on
+the loss mean log(1 + exp(−y ŷ)) (+ SD: c·mean(ŷ²), Eq. 17 with the authors' coefficient) by
+SGD (lr 1e-2, momentum 0.9, optional weight decay) or Adam.
 
-How it is batched: parameters of all S slots (slot = one seed of one configuration) are
-stacked along a leading slot axis and live in one flat buffer (each parameter a contiguous
-[S, ...] block); the one-hidden-layer net's step is written by hand with batched matmuls writing
-straight into the gradient buffer (no autograd graph, no Python work per seed; 6–12× faster
-than batched autograd, benchmarks/bench_moons.py), deeper nets use batched autograd, and the
-optimizer is ``torch.optim`` with ``fused=True`` (one kernel per configuration) over its
-slices of the flat buffer (``foreach=True`` where a device lacks fused kernels). :func:`train_group` trains
-several configurations of the same architecture at once with per-slot hyperparameters
-(weight decay, SD coefficient, optimizer kind and lr — each configuration's optimizer runs on
-its own slots; data may differ per slot: margin, rotation). The same code runs on any device.
-:func:`train_serial` is the plain per-seed PyTorch loop (autograd + torch.optim), used as the
+How it is batched: the seeds are an :class:`empirical.models.Ensemble` (one member per slot,
+slot = one seed of one configuration; ``torch.func.stack_module_state`` + ``vmap``); its
+stacked parameters ([S, out, in] as ``nn.Linear``) are laid out as contiguous blocks of one
+flat buffer (:class:`Model`), so that each configuration's ``torch.optim`` optimiser
+(``fused=True``: one kernel per configuration; ``foreach=True`` where a device lacks fused
+kernels) steps on its slices and a checkpoint is a copy of a few buffers. Gradients:
+
+* deeper nets (and the reference ``fused=False``): batched autograd through the Ensemble's
+  forward (:func:`_autograd_step`);
+* the one-hidden-layer net (:class:`_OneHidden`): a hand-written step with batched matmuls
+  writing straight into the gradient buffer, kept because ``benchmarks/bench_moons.py``
+  measures it 5–15× faster than batched autograd + ``torch.optim`` on the same Ensemble
+  (the project keeps hand-written steps only at ≥ 1.5×). Exact algebra, different float
+  rounding; slots are processed in cache-sized chunks, and the first layer's gradient uses
+  that the output layer is rank one (see the class docstring); batch norm after the first
+  layer folds into effective first-layer weights (:meth:`_OneHidden._bn_fold`).
+
+Dropout masks come from numpy's PCG64 on CPU (:class:`MaskRNG`; 2–4× cheaper than
+``torch.rand`` there, and checkpointable), ``torch.rand`` on other devices; both paths use
+the same masks (passed to the module as ``drop_mask``).
+
+:func:`train_group` trains several configurations of the same architecture at once with
+per-slot hyperparameters (weight decay, SD coefficient, optimizer kind and lr; data may
+differ per slot: margin, rotation). The same code runs on any device. :func:`train_serial`
+is the plain per-seed PyTorch loop (one module, autograd + torch.optim), used as the
 reference in tests and as the benchmark's baseline.
 
-Fast path (exact algebra, different float rounding than the reference ``fused=False``:
-batched autograd through the layer-by-layer :func:`forward`, which also trains the deeper
-net — a hand-written step for it was < 1.5× faster than autograd, benchmarks/bench_moons.py):
-
-* one hidden layer (:class:`_OneHidden`): slots are processed in cache-sized chunks, and the
-  first layer's gradient uses that the output layer is rank one (see the class docstring);
-* batch norm after the first layer: with 2-D inputs the batch statistics of the first
-  layer's pre-activations are those of an affine map of x, so BN folds into effective
-  first-layer weights (:meth:`_OneHidden._bn_fold`) and costs what the plain net costs;
-* dropout masks come from numpy's PCG64 on CPU (32 random bits per unit, keep iff below
-  round((1−p)·2³²); :class:`MaskRNG`), 2–4× cheaper than ``torch.rand`` there (whose
-  per-element generator dominated the dropout step); ``torch.rand`` on other devices;
-
-Initialization: PyTorch's ``nn.Linear`` distribution, W, b ~ U(−1/√fan_in, 1/√fan_in),
-drawn from ``torch.Generator().manual_seed(seed)`` (the data use the same seed, as the
-authors' "10 seeds (data and init)"); batch-norm γ = 1, β = 0.
+Initialization: the Ensemble's (``models.MLP.reset_parameters`` with
+``torch.Generator().manual_seed(seed)``; nn.Linear's W, b ~ U(±1/√fan_in), drawn in the
+[out, in] layout); the data use the same seed, as the authors' "10 seeds (data and init)".
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import numpy as np
 import torch
 
 from empirical.data.moons import N_SAMPLES, NOISE, two_moons
+from empirical.models import MLP, Ensemble
 from empirical.progress import Progress
 from empirical.runs import RunFolderError, atomic_write_bytes, fault_point
 
@@ -96,8 +99,14 @@ class Config:
         return dataclasses.asdict(self)
 
 
+# weight decay of every run of the released Fig. 1(c, d) scripts (unstated in the paper)
+FIG1D_WEIGHT_DECAY = 2e-4
+
+
 def app_b2_configs(margin: float = 0.1) -> dict[str, Config]:
-    """The configurations of App. B.2 / Fig. 6 (Δ = ``margin``) plus Fig. 1(a) (Δ = −0.1)."""
+    """The configurations of App. B.2 / Fig. 6 (Δ = ``margin``) plus Fig. 1(a) (Δ = −0.1), and
+    Fig. 1's three cases (Δ = −0.1; Δ = +0.1; Δ = +0.1 with SD) with the released Fig. 1(d)
+    script's weight decay (``fig1d_*_wd``)."""
     m = margin
     cfgs = [
         Config("plain", m),
@@ -111,33 +120,48 @@ def app_b2_configs(margin: float = 0.1) -> dict[str, Config]:
         Config("deeper", m, depth=4),
         Config("sd", m, sd=0.003),
         Config("plain_nonseparable", -0.1),
+        # the released Fig. 1(c, d) script's settings: weight decay 2e-4 in all three runs
+        Config("fig1d_nonseparable_wd", -0.1, weight_decay=FIG1D_WEIGHT_DECAY),
+        Config("fig1d_plain_wd", m, weight_decay=FIG1D_WEIGHT_DECAY),
+        Config("fig1d_sd_wd", m, weight_decay=FIG1D_WEIGHT_DECAY, sd=0.003),
     ]
     return {c.name: c for c in cfgs}
 
 
 # ----------------------------------------------------------------------------- model
-class Model:
-    """Layout of the stacked parameters of one configuration for S seeds.
+def network(cfg: Config) -> MLP:
+    """The network of ``cfg``: :class:`empirical.models.MLP` 2 → width (× depth) → 1, ReLU,
+    dropout or batch norm after the first linear layer, PyTorch's default initialisation."""
+    return MLP(2, cfg.width, cfg.depth, dropout=cfg.dropout, batchnorm=cfg.batchnorm, init="torch")
 
-    Parameters sit in one flat buffer; ``views(flat)`` returns name → [S, ...] views.
-    Layer l maps dims[l] → dims[l+1] as h ↦ h W_l + b_l (W_l: [S, in, out], b_l: [S, 1, out]).
+
+# names of the stacked parameters of the one-hidden-layer net (nn.Linear layout [S, out, in])
+W0, B0, W1, B1, GAMMA, BETA = ("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
+                               "norm.weight", "norm.bias")
+RUNNING = ("norm.running_mean", "norm.running_var")
+
+
+class Model:
+    """The :class:`empirical.models.Ensemble` of ``network(cfg)`` over S slots, seen as one flat buffer.
+
+    Architecture, initialisation (one member per seed, ``reset_parameters`` from
+    ``torch.Generator().manual_seed(seed)``) and the forward pass are the Ensemble's; this
+    class only lays its stacked parameters (name → [S, ...], nn.Linear's [S, out, in]) out
+    as contiguous blocks of one flat buffer, so that per-configuration optimisers, the fused
+    step and checkpoints address them as slices. ``views(flat)`` returns name → [S, ...].
     """
 
-    def __init__(self, cfg: Config, n_seeds: int):
-        self.cfg, self.S = cfg, n_seeds
+    def __init__(self, cfg: Config, seeds, dtype=torch.float32, device="cpu"):
+        self.cfg = cfg
+        self.seeds = [int(s) for s in seeds]
+        self.S = len(self.seeds)
+        self.ens = Ensemble(lambda: network(cfg), self.seeds, device=device, dtype=dtype)
         self.dims = [2] + [cfg.width] * cfg.depth + [1]
         self.L = len(self.dims) - 1
-        shapes = []
-        for l in range(self.L):
-            shapes.append((f"W{l}", (self.dims[l], self.dims[l + 1])))
-            shapes.append((f"b{l}", (1, self.dims[l + 1])))
-            if l == 0 and cfg.batchnorm:
-                shapes.append(("gamma", (1, self.dims[1])))
-                shapes.append(("beta", (1, self.dims[1])))
-        self.shapes = shapes
-        self.sizes = [n_seeds * math.prod(s) for _, s in shapes]
+        self.shapes = [(k, tuple(v.shape[1:])) for k, v in self.ens.params.items()]
+        self.sizes = [self.S * math.prod(s) for _, s in self.shapes]
         self.numel = sum(self.sizes)
-        self.n_params_per_seed = self.numel // n_seeds
+        self.n_params_per_seed = self.numel // self.S
 
     def views(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         out, off = {}, 0
@@ -146,20 +170,38 @@ class Model:
             off += size
         return out
 
-    def init(self, seeds, dtype=torch.float32, device="cpu") -> torch.Tensor:
-        """Flat parameters for ``seeds`` (nn.Linear's U(±1/√fan_in); BN γ=1, β=0)."""
-        flat = torch.empty(self.numel, dtype=torch.float64)
-        v = self.views(flat)
-        for k, seed in enumerate(seeds):
-            g = torch.Generator().manual_seed(int(seed))
-            for l in range(self.L):
-                bound = 1.0 / math.sqrt(self.dims[l])
-                v[f"W{l}"][k].uniform_(-bound, bound, generator=g)
-                v[f"b{l}"][k].uniform_(-bound, bound, generator=g)
-            if self.cfg.batchnorm:
-                v["gamma"][k].fill_(1.0)
-                v["beta"][k].fill_(0.0)
-        return flat.to(dtype=dtype, device=device)
+    def flat(self) -> torch.Tensor:
+        """The Ensemble's initial parameters as one flat buffer (a copy)."""
+        return torch.cat([v.detach().reshape(-1) for v in self.ens.params.values()])
+
+    def buffers(self) -> dict[str, torch.Tensor]:
+        """A copy of the Ensemble's initial buffers (batch norm: running statistics)."""
+        return {k: v.detach().clone() for k, v in self.ens.buffers.items()}
+
+    def apply(self, p: dict, X: torch.Tensor, *, train: bool = False, buffers: dict | None = None,
+              mask: torch.Tensor | None = None) -> torch.Tensor:
+        """ŷ [S, M] of every slot on its own inputs X [S, M, 2], through the Ensemble.
+
+        train: batch statistics for batch norm (updating ``buffers`` in place), dropout with
+        ``mask`` [S, M, H] (0/1 keep-mask already scaled by 1/(1 − p); the module's own
+        dropout draws from the global RNG when ``mask`` is None); eval: running statistics
+        from ``buffers`` (default: the Ensemble's), no dropout.
+        """
+        bufs = self.ens.buffers if buffers is None else buffers
+        if not train:
+            # evaluation: the module called once per slot (functional_call with that slot's
+            # parameters) is 2x faster on CPU than the vmapped call for the large point sets
+            # of the margin search (measured: 4 slots x 8,192 points, 101 ms vs 207 ms)
+            self.ens.eval()
+            return torch.stack([torch.func.functional_call(
+                self.ens.base, ({k: v[s] for k, v in p.items()}, {k: v[s] for k, v in bufs.items()}), (X[s],))[:, 0]
+                for s in range(self.S)])
+        self.ens.train(True)
+        try:
+            out = self.ens.forward(X, params=p, per_member=True, buffers=bufs, drop_mask=mask)
+        finally:
+            self.ens.eval()
+        return out[..., 0]
 
     def flops_per_iteration(self, n: int) -> float:
         """Multiply-adds ×2 of forward (1 pass) + backward (2 passes, first layer's input grad skipped)."""
@@ -225,97 +267,43 @@ class MaskRNG:
 
 
 class State:
-    """Mutable training state: params, optimizer buffers, BN running stats, mask RNG, step."""
+    """Mutable training state: params, optimizer buffers, module buffers (BN running stats), mask RNG, step."""
 
-    def __init__(self, model: Model, flat: torch.Tensor, rng: MaskRNG | None, adam: bool | None = None):
+    def __init__(self, model: Model, flat: torch.Tensor, rng: MaskRNG | None, adam: bool | None = None,
+                 buffers: dict | None = None):
         cfg = model.cfg
         self.flat = flat
         self.grad = torch.zeros_like(flat)
         self.buf = torch.zeros_like(flat)                  # momentum / Adam m
         adam = cfg.optimizer == "adam" if adam is None else adam
         self.buf2 = torch.zeros_like(flat) if adam else None  # Adam v
-        H = model.dims[1]
-        self.running_mean = torch.zeros(model.S, 1, H, dtype=flat.dtype, device=flat.device) if cfg.batchnorm else None
-        self.running_var = torch.ones(model.S, 1, H, dtype=flat.dtype, device=flat.device) if cfg.batchnorm else None
+        self.buffers = model.buffers() if buffers is None else buffers
         self.rng = rng
         self.step = 0
         self.loss_log: list[tuple[int, list[float]]] = []
+        self.trace: list[tuple[int, torch.Tensor]] = []     # (step, ŷ on the training set [S, n], CPU)
 
     def tensors(self) -> dict:
-        d = {"flat": self.flat, "buf": self.buf, "buf2": self.buf2,
-             "running_mean": self.running_mean, "running_var": self.running_var}
+        d = {"flat": self.flat, "buf": self.buf, "buf2": self.buf2}
+        d.update({f"buffers.{k}": v for k, v in self.buffers.items()})
         return {k: v for k, v in d.items() if v is not None}
-
-
-def _bn_train(z, gamma, beta, rm, rv):
-    n = z.shape[1]
-    mu = z.mean(1, keepdim=True)
-    zc = z - mu
-    var = zc.square().mean(1, keepdim=True)
-    inv = torch.rsqrt(var + BN_EPS)
-    zhat = zc * inv
-    if rm is not None:          # running statistics: no gradient flows into them
-        rm.mul_(1 - BN_MOMENTUM).add_(mu.detach(), alpha=BN_MOMENTUM)
-        rv.mul_(1 - BN_MOMENTUM).add_(var.detach() * (n / (n - 1)), alpha=BN_MOMENTUM)
-    return torch.addcmul(beta, zhat, gamma), zhat, inv
-
-
-def forward(model: Model, p: dict, X: torch.Tensor, *, train: bool, state: State | None = None,
-            mask: torch.Tensor | None = None, cache: list | None = None,
-            running: tuple | None = None) -> torch.Tensor:
-    """Batched forward pass; returns ŷ of shape [S, M, 1].
-
-    Args:
-        train: batch statistics for BN (and running-stat update when ``state`` is given),
-            dropout with ``mask`` (already scaled by 1/(1−p)); eval: BN uses running
-            statistics (``running`` or ``state``'s), no dropout.
-        cache: if a list, the layer inputs (post-ReLU activations) and BN intermediates
-            are appended for :func:`backward`.
-    """
-    cfg = model.cfg
-    h = X
-    if cache is not None:
-        cache.append(h)
-    for l in range(model.L):
-        if l == model.L - 1:
-            # one output unit: Wᵀhᵀ is the fast orientation of this matrix-vector product
-            S, M, H = h.shape
-            z = torch.bmm(p[f"W{l}"].view(S, 1, H), h.transpose(1, 2)).view(S, M, 1)
-            return z.add_(p[f"b{l}"])
-        z = torch.baddbmm(p[f"b{l}"], h, p[f"W{l}"])
-        if l == 0 and cfg.batchnorm:
-            if train:
-                rm = state.running_mean if state is not None else None
-                rv = state.running_var if state is not None else None
-                z, zhat, inv = _bn_train(z, p["gamma"], p["beta"], rm, rv)
-                if cache is not None:
-                    cache.append((zhat, inv))
-            else:
-                rm, rv = running if running is not None else (state.running_mean, state.running_var)
-                z = (z - rm) * torch.rsqrt(rv + BN_EPS) * p["gamma"] + p["beta"]
-        if l == 0 and train and mask is not None:
-            z = z.mul_(mask)
-        h = z.clamp_min_(0.0)
-        if cache is not None:
-            cache.append(h)
-    raise AssertionError("unreachable")
 
 
 def _autograd_step(model: Model, st: State, X: torch.Tensor, y: torch.Tensor, sd: torch.Tensor | None,
                    mask: torch.Tensor | None) -> torch.Tensor:
-    """One gradient by batched autograd through :func:`forward` (every slot at once) into ``st.grad``.
+    """One gradient by batched autograd through the Ensemble (every slot at once) into ``st.grad``.
 
     Per-slot loss mean softplus(−yŷ) + c·mean(ŷ²) (c: the slot's SD coefficient); the slots
     share no parameter, so the gradient of the sum is each slot's own. Used for the deeper
-    net (the hand-written step was < 1.5× faster than this: benchmarks/bench_moons.py) and as
-    the reference of the fused one-hidden-layer step (``fused=False``). Returns the losses [S].
+    net and as the reference of the fused one-hidden-layer step (``fused=False``). Batch norm
+    updates ``st.buffers`` (running statistics) in place. Returns the losses [S].
     """
     leaf = st.flat.detach().requires_grad_(True)
     with torch.enable_grad():
-        out = forward(model, model.views(leaf), X, train=True, state=st, mask=mask)
-        loss = torch.nn.functional.softplus(-y * out).mean(1)[:, 0]
+        out = model.apply(model.views(leaf), X, train=True, buffers=st.buffers, mask=mask)
+        loss = torch.nn.functional.softplus(-y[..., 0] * out).mean(1)
         if sd is not None:
-            loss = loss + sd[:, 0, 0] * out.square().mean(1)[:, 0]
+            loss = loss + sd[:, 0, 0] * out.square().mean(1)
         (g,) = torch.autograd.grad(loss.sum(), leaf)
     st.grad.copy_(g)
     return loss.detach()
@@ -403,6 +391,10 @@ class _OneHidden:
         self.g = torch.empty(S, 1, n, **kw)
         self.Y = torch.empty(S, 4, H, **kw)
         self.tmpW = torch.empty(S, 2, H, **kw)
+        # nn.Linear stores W₀ as [S, H, 2]; the broadcasts below read its rows w₀₁, w₀₂ as
+        # contiguous [S, 1, H] (a stride-2 row costs more than this 2·H·S copy per step)
+        self.Wr = torch.empty(S, 2, H, **kw)
+        self.gWr = torch.empty(S, 2, H, **kw)
         if model.cfg.batchnorm:
             xbar = X.mean(1, keepdim=True)                   # [S, 1, 2], constant over training
             Xc = X - xbar
@@ -422,18 +414,21 @@ class _OneHidden:
         s = γ/√(v + ε), Wₑ = s·w, bₑ = β − x̄·Wₑ (b cancels). Exact; no pass over [n, H].
         Running statistics: μ and the unbiased v·n/(n − 1), momentum 0.1 (BatchNorm1d).
         """
-        W0, n = p["W0"], self.n
+        W0, n, S, H = self.Wr, self.n, self.S, self.H       # rows of W₀ ([S, 2, H], refreshed by step)
+        gamma, beta = p[GAMMA].view(S, 1, H), p[BETA].view(S, 1, H)
         torch.bmm(self.Sigma, W0, out=self.SW)               # Σw
         torch.mul(W0, self.SW, out=self.We)                  # scratch: w ⊙ Σw
         torch.sum(self.We, dim=1, keepdim=True, out=self.v)  # v = wᵀΣw
         torch.add(self.v, BN_EPS, out=self.inv).rsqrt_()
-        torch.mul(p["gamma"], self.inv, out=self.s)
+        torch.mul(gamma, self.inv, out=self.s)
         torch.mul(W0, self.s, out=self.We)
-        torch.baddbmm(p["beta"], self.xbar, self.We, alpha=-1.0, out=self.be)
+        torch.baddbmm(beta, self.xbar, self.We, alpha=-1.0, out=self.be)
         if st is not None:
-            torch.baddbmm(p["b0"], self.xbar, W0, out=self.mu)
-            st.running_mean.mul_(1 - BN_MOMENTUM).add_(self.mu, alpha=BN_MOMENTUM)
-            st.running_var.mul_(1 - BN_MOMENTUM).add_(self.v, alpha=BN_MOMENTUM * n / (n - 1))
+            torch.baddbmm(p[B0].view(S, 1, H), self.xbar, W0, out=self.mu)
+            rm, rv = (st.buffers[k].view(S, 1, H) for k in RUNNING)
+            rm.mul_(1 - BN_MOMENTUM).add_(self.mu, alpha=BN_MOMENTUM)
+            rv.mul_(1 - BN_MOMENTUM).add_(self.v, alpha=BN_MOMENTUM * n / (n - 1))
+            st.buffers["norm.num_batches_tracked"].add_(1)
         return self.We, self.be
 
     def _bn_grad(self, p: dict, gp: dict, w1: torch.Tensor) -> None:
@@ -442,25 +437,28 @@ class _OneHidden:
         With G̃ = ∂L/∂Wₑ − x̄ ∂L/∂bₑ (bₑ depends on Wₑ) and t = G̃·w (= ∂L/∂s):
         ∂L/∂β = ∂L/∂bₑ, ∂L/∂γ = t/√(v + ε), ∂L/∂w = s G̃ − t γ (v + ε)^(−3/2) Σw, ∂L/∂b = 0.
         """
-        Y = self.Y
-        torch.mul(Y[:, 2:3], w1, out=gp["beta"])             # ∂L/∂bₑ
+        Y, S, H = self.Y, self.S, self.H
+        gbeta, ggamma = gp[BETA].view(S, 1, H), gp[GAMMA].view(S, 1, H)
+        torch.mul(Y[:, 2:3], w1, out=gbeta)                  # ∂L/∂bₑ
         torch.mul(Y[:, :2], w1, out=self.GW)                 # ∂L/∂Wₑ
-        self.GW.addcmul_(self.xbarT, gp["beta"], value=-1.0)  # G̃
-        torch.mul(self.GW, p["W0"], out=self.tmpW)           # scratch
+        self.GW.addcmul_(self.xbarT, gbeta, value=-1.0)      # G̃
+        torch.mul(self.GW, self.Wr, out=self.tmpW)           # scratch
         torch.sum(self.tmpW, dim=1, keepdim=True, out=self.t)
-        torch.mul(self.t, self.inv, out=gp["gamma"])
-        torch.mul(gp["gamma"], p["gamma"], out=self.t).mul_(self.inv).mul_(self.inv)  # t γ (v+ε)^−3/2
-        torch.mul(self.GW, self.s, out=gp["W0"])
-        gp["W0"].addcmul_(self.t, self.SW, value=-1.0)
-        gp["b0"].zero_()
+        torch.mul(self.t, self.inv, out=ggamma)
+        torch.mul(ggamma, p[GAMMA].view(S, 1, H), out=self.t).mul_(self.inv).mul_(self.inv)  # t γ (v+ε)^−3/2
+        torch.mul(self.GW, self.s, out=self.gWr)
+        self.gWr.addcmul_(self.t, self.SW, value=-1.0)
+        gp[W0].copy_(self.gWr.transpose(1, 2))
+        gp[B0].zero_()
 
     # --- the step ---------------------------------------------------------------------------
     def step(self, p: dict, gp: dict, st: State, log: bool) -> torch.Tensor | None:
         S, H, cfg, og = self.S, self.H, self.cfg, self.og
-        W, b = self._bn_fold(p, st) if cfg.batchnorm else (p["W0"], p["b0"])
-        w1 = p["W1"].view(S, 1, H)                           # [S, H, 1] and [S, 1, H] share memory
-        b1 = p["b1"]
-        gw1 = gp["W1"].view(S, 1, H)
+        self.Wr.copy_(p[W0].transpose(1, 2))                  # rows w₀₁, w₀₂ of W₀
+        W, b = self._bn_fold(p, st) if cfg.batchnorm else (self.Wr, p[B0].view(S, 1, H))
+        w1 = p[W1]                                           # [S, 1, H]
+        b1 = p[B1].view(S, 1, 1)
+        gw1 = gp[W1]
         inv_keep = 1.0 / (1.0 - cfg.dropout) if cfg.dropout else None
         for a in range(0, S, self.chunk):
             e = min(S, a + self.chunk)
@@ -480,7 +478,7 @@ class _OneHidden:
             XG = self.XG[:e - a]
             torch.mul(self.XT1[a:e], g, out=XG)              # [x₁g; x₂g; g; 0]
             torch.bmm(XG, Z, out=self.Y[a:e])
-        torch.sum(self.g, dim=2, keepdim=True, out=gp["b1"])
+        torch.sum(self.g, dim=2, keepdim=True, out=gp[B1].view(S, 1, 1))
         # ∂L/∂w₁ⱼ = Σᵢ gᵢAᵢⱼ = Σᵢ gᵢMᵢⱼ(xᵢ·wⱼ + bⱼ) = Σₖ W̃ₖⱼ Yₖⱼ (W̃ = [W; b]): read off Y,
         # no pass over A (for BN/dropout W, b are the effective weights, M carries the mask)
         torch.mul(self.Y[:, :2], W, out=self.tmpW)
@@ -488,10 +486,11 @@ class _OneHidden:
         if cfg.batchnorm:
             self._bn_grad(p, gp, w1)
         else:
-            torch.mul(self.Y[:, :2], w1, out=gp["W0"])
-            torch.mul(self.Y[:, 2:3], w1, out=gp["b0"])
+            torch.mul(self.Y[:, :2], w1, out=self.gWr)
+            gp[W0].copy_(self.gWr.transpose(1, 2))
+            torch.mul(self.Y[:, 2:3], w1, out=gp[B0].view(S, 1, H))
         if inv_keep is not None:
-            for k in ("W0", "b0", "W1"):
+            for k in (W0, B0, W1):
                 gp[k].mul_(inv_keep)
         return og.loss(self.out) if log else None
 
@@ -553,7 +552,21 @@ def make_data(cfg: Config, seeds, dtype=torch.float32, device="cpu") -> tuple[to
     return X, y
 
 
+# held-out points: the same generator with seed + HELDOUT_SEED_OFFSET (disjoint from the
+# training seeds of any run with fewer than this many seeds)
+HELDOUT_SEED_OFFSET = 100_000
+
+
+def make_heldout(cfg: Config, seeds, dtype=torch.float32, device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Held-out sets of the same distribution (same margin, rotation, size, noise), one per seed."""
+    return make_data(cfg, [int(s) + HELDOUT_SEED_OFFSET for s in seeds], dtype, device)
+
+
 # ----------------------------------------------------------------------------- checkpoint
+# checkpoints hold the Ensemble's stacked parameters (nn.Linear layout) as one flat buffer
+LAYOUT = "models.Ensemble/flat-v1"
+
+
 def _mask_kind(device) -> str:
     return "pcg64-int32" if torch.device(device).type == "cpu" else "torch-rand"
 
@@ -563,7 +576,8 @@ def config_key(cfg: Config, seeds, iterations: int, dtype, device="cpu") -> str:
 
     With dropout the mask stream's kind (:class:`MaskRNG`, device-dependent) is part of it.
     """
-    d = {"cfg": cfg.to_dict(), "seeds": list(map(int, seeds)), "iterations": iterations, "dtype": str(dtype)}
+    d = {"cfg": cfg.to_dict(), "seeds": list(map(int, seeds)), "iterations": iterations, "dtype": str(dtype),
+         "layout": LAYOUT}
     if cfg.dropout:
         d["mask_rng"] = _mask_kind(device)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -574,7 +588,7 @@ def group_key(cfgs: list[Config], seeds, iterations: int, dtype, device="cpu") -
     if len(cfgs) == 1:
         return config_key(cfgs[0], seeds, iterations, dtype, device)
     d = {"group": [c.to_dict() for c in cfgs], "seeds": list(map(int, seeds)), "iterations": iterations,
-         "dtype": str(dtype)}
+         "dtype": str(dtype), "layout": LAYOUT}
     if cfgs[0].dropout:
         d["mask_rng"] = _mask_kind(device)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -584,7 +598,7 @@ def save_checkpoint(path: Path, st: State, key: str) -> None:
     """Write the training state to ``path`` atomically (a kill mid-write leaves the previous one)."""
     import io
 
-    blob = {"key": key, "step": st.step, "loss_log": st.loss_log,
+    blob = {"key": key, "step": st.step, "loss_log": st.loss_log, "trace": st.trace,
             "tensors": {k: v.detach().cpu() for k, v in st.tensors().items()},
             "rng": st.rng.get_state() if st.rng is not None else None}
     buf = io.BytesIO()
@@ -623,6 +637,7 @@ def load_checkpoint(path: Path, st: State, key: str) -> bool:
         st.rng.set_state(blob["rng"])
     st.step = int(blob["step"])
     st.loss_log = [tuple(x) for x in blob["loss_log"]]
+    st.trace = [tuple(x) for x in blob.get("trace", [])]
     return True
 
 
@@ -646,6 +661,19 @@ class Result:
     @property
     def params(self) -> dict:
         return self.model.views(self.state.flat)
+
+    @property
+    def buffers(self) -> dict:
+        """The trained module buffers (batch norm's running statistics; empty otherwise)."""
+        return self.state.buffers
+
+
+def _record(model: Model, st: State, X: torch.Tensor) -> None:
+    """Append (step, ŷ on the training set) to ``st.trace``: the function training optimises
+    (no dropout; BN with batch statistics of a throw-away copy of the buffers)."""
+    with torch.no_grad():
+        yh = model.apply(model.views(st.flat), X, train=model.cfg.batchnorm, buffers=model.buffers())
+    st.trace.append((st.step, yh.detach().to("cpu", torch.float32)))
 
 
 def _architecture(cfg: Config) -> tuple:
@@ -675,7 +703,7 @@ def _gather(t: torch.Tensor, blocks: list[tuple[int, int]]) -> torch.Tensor:
 def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dtype=torch.float32,
                 checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
                 stop_at: int | None = None, log_every: int = 100, progress: bool = True,
-                fused: bool = True, chunk: int | None = None) -> list[Result]:
+                fused: bool = True, chunk: int | None = None, trace_every: int | None = None) -> list[Result]:
     """Train ``seeds`` of every configuration in ``cfgs`` as ONE program; one Result each.
 
     Slot c·len(seeds) + k holds seed k of ``cfgs[c]`` (its data — margin, rotation — and its
@@ -695,6 +723,9 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             kernels; ``False`` runs the general layer-by-layer step and elementwise optimizer
             (same math, the in-code reference).
         chunk: slots per chunk of :class:`_OneHidden` (default: from ``CHUNK_BYTES``).
+        trace_every: if given, record ŷ on the training set (the function training optimises:
+            no dropout, BN with batch statistics) before every this-many-th step and after the
+            last, in ``state.trace`` (the training dynamics of Fig. 1(d)).
 
     Returns:
         One Result per configuration, in the order of ``cfgs``; with one configuration its
@@ -716,18 +747,20 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
         raise ValueError(f"iterations must be an integer >= 1; got {iterations!r}")
     if int(log_every) != log_every or log_every < 1:
         raise ValueError(f"log_every must be an integer >= 1; got {log_every!r}")
+    if trace_every is not None and (int(trace_every) != trace_every or trace_every < 1):
+        raise ValueError(f"trace_every must be an integer >= 1 or None; got {trace_every!r}")
     cfg0, S0, C = cfgs[0], len(seeds), len(cfgs)
     total = int(iterations) * cfg0.iter_factor
     device = torch.device(device)
-    model = Model(cfg0, C * S0)
+    model = Model(cfg0, seeds * C, dtype, device)
     data = [make_data(c, seeds, dtype, device) for c in cfgs]
     X = torch.cat([d[0] for d in data]) if C > 1 else data[0][0]
     y = torch.cat([d[1] for d in data]) if C > 1 else data[0][1]
-    flat = model.init(seeds * C, dtype, device)
+    flat = model.flat()
     init_flat = flat.clone()
     rng = MaskRNG(cfg0.dropout, 10_007 * (1 + seeds[0]) + len(seeds), device) if cfg0.dropout else None
     st = State(model, flat, rng, adam=any(c.optimizer == "adam" for c in cfgs))
-    key = group_key(cfgs, seeds, total, dtype, device)
+    key = group_key(cfgs, seeds, total, dtype, device) + (f"-trace{int(trace_every)}" if trace_every else "")
     if checkpoint is not None:
         load_checkpoint(checkpoint, st, key)
     p, gp = model.views(st.flat), model.views(st.grad)
@@ -740,6 +773,8 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     prog = Progress(label, total, unit="it") if progress else None
     t0 = time.perf_counter()
     while st.step < end:
+        if trace_every and st.step % trace_every == 0:
+            _record(model, st, X)
         log = st.step % log_every == 0
         if fast is not None:
             loss = fast.step(p, gp, st, log)
@@ -758,6 +793,8 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
             fault_point("checkpoint")
         if prog is not None:
             prog.update(st.step)
+    if trace_every and st.step >= total and (not st.trace or st.trace[-1][0] != st.step):
+        _record(model, st, X)
     wall = time.perf_counter() - t0
     if checkpoint is not None:
         save_checkpoint(checkpoint, st, key)
@@ -767,17 +804,16 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
     results = []
     names = [c.name for c in cfgs]
     for c, cfg in enumerate(cfgs):
-        m = Model(cfg, S0)
+        m = Model(cfg, seeds, dtype, device)
         blocks = _slot_blocks(model, c, S0)
-        sub = State(m, _gather(st.flat, blocks), None, adam=cfg.optimizer == "adam")
+        bufs = {k: v[c * S0:(c + 1) * S0].clone() for k, v in st.buffers.items()}
+        sub = State(m, _gather(st.flat, blocks), None, adam=cfg.optimizer == "adam", buffers=bufs)
         sub.buf = _gather(st.buf, blocks)
         if sub.buf2 is not None:
             sub.buf2 = _gather(st.buf2, blocks)
-        if cfg.batchnorm:
-            sub.running_mean = st.running_mean[c * S0:(c + 1) * S0].clone()
-            sub.running_var = st.running_var[c * S0:(c + 1) * S0].clone()
         sub.step = st.step
         sub.loss_log = [(s, v[c * S0:(c + 1) * S0]) for s, v in st.loss_log]
+        sub.trace = [(s, v[c * S0:(c + 1) * S0]) for s, v in st.trace]
         sl = slice(c * S0, (c + 1) * S0)
         results.append(Result(cfg, seeds, total, m, sub, X[sl], y[sl], _gather(init_flat, blocks), wall, done,
                               extra={"group": names, "group_wall_s": wall}))
@@ -787,7 +823,7 @@ def train_group(cfgs: list[Config], seeds, iterations: int, *, device="cpu", dty
 def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=torch.float32,
                   checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
                   stop_at: int | None = None, log_every: int = 100, progress: bool = True,
-                  fused: bool = True, chunk: int | None = None) -> Result:
+                  fused: bool = True, chunk: int | None = None, trace_every: int | None = None) -> Result:
     """Train all ``seeds`` of ``cfg`` for ``iterations × cfg.iter_factor`` full-batch steps.
 
     :func:`train_group` with one configuration (arguments as there); its checkpoint is
@@ -798,53 +834,37 @@ def train_batched(cfg: Config, seeds, iterations: int, *, device="cpu", dtype=to
     """
     return train_group([cfg], seeds, iterations, device=device, dtype=dtype, checkpoint=checkpoint,
                        checkpoint_every=checkpoint_every, stop_at=stop_at, log_every=log_every,
-                       progress=progress, fused=fused, chunk=chunk)[0]
+                       progress=progress, fused=fused, chunk=chunk, trace_every=trace_every)[0]
 
 
 # ----------------------------------------------------------------------------- serial reference
-def train_serial(cfg: Config, seed: int, iterations: int, *, device="cpu", dtype=torch.float32,
-                 init_flat_seed: dict | None = None) -> dict[str, torch.Tensor]:
-    """The straightforward per-seed loop: autograd, ``torch.optim``, authors' loss formula.
+def train_serial(cfg: Config, seed: int, iterations: int, *, device="cpu", dtype=torch.float32) -> dict[str, torch.Tensor]:
+    """The straightforward per-seed loop: one ``network(cfg)`` module, autograd, ``torch.optim``.
 
     Same math as :func:`train_batched` for one seed (same data and initialization; for
-    dropout a different random stream). Returns the final parameters by name
-    (W as [in, out], b as [1, out]) and, for BN, the running statistics.
+    dropout the module's own masks from the global RNG, a different random stream). Returns
+    the final parameters and buffers by name (nn.Linear layout).
     """
     device = torch.device(device)
     total = int(iterations) * cfg.iter_factor
-    model = Model(cfg, 1)
     X, y = make_data(cfg, [seed], dtype, device)
     X, y = X[0], y[0, :, 0]
-    flat = model.init([seed], dtype, device)
-    params = {k: v[0].clone().requires_grad_(True) for k, v in model.views(flat).items()}
-    plist = list(params.values())
+    net = network(cfg).to(dtype=dtype)
+    net.reset_parameters(torch.Generator().manual_seed(int(seed)))   # as an Ensemble member
+    net.to(device).train()
+    plist = list(net.parameters())
     if cfg.optimizer == "sgd":
         opt = torch.optim.SGD(plist, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     else:
         opt = torch.optim.Adam(plist, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    H = model.dims[1]
-    rm = torch.zeros(H, dtype=dtype, device=device)
-    rv = torch.ones(H, dtype=dtype, device=device)
     for _ in range(total):
-        h = X
-        for l in range(model.L):
-            z = h @ params[f"W{l}"] + params[f"b{l}"]
-            if l == model.L - 1:
-                break
-            if l == 0 and cfg.batchnorm:
-                z = torch.nn.functional.batch_norm(z, rm, rv, params["gamma"][0], params["beta"][0],
-                                                   training=True, momentum=BN_MOMENTUM, eps=BN_EPS)
-            if l == 0 and cfg.dropout:
-                z = torch.nn.functional.dropout(z, cfg.dropout, training=True)
-            h = torch.relu(z)
-        y_hat = z[:, 0]
+        y_hat = net(X)[:, 0]
         loss = torch.log(1.0 + torch.exp(-y_hat * y)).mean()
         if cfg.sd:
             loss = loss + cfg.sd * (y_hat ** 2).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
-    out = {k: v.detach() for k, v in params.items()}
-    if cfg.batchnorm:
-        out["running_mean"], out["running_var"] = rm, rv
+    out = {k: v.detach() for k, v in net.named_parameters()}
+    out.update({k: v.detach() for k, v in net.named_buffers()})
     return out

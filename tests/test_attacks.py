@@ -68,14 +68,14 @@ def test_two_moons_against_ray_search():
     minimum of g on a few points, which is exactly what this test would expose if it were common.
     """
     from empirical.measure import margins
-    from empirical.train import Config, make_data, train_batched, forward
+    from empirical.train import Config, make_data, train_batched
 
     cfg = Config("m", width=100)
     X, y = make_data(cfg, [0, 1], torch.float64)
     res = train_batched(cfg, [0, 1], 300, dtype=torch.float64, progress=False)
     model, p = res.model, res.params
     ray = margins(model, p, X, y, n_dirs=64, n_steps=64, r_max=1.6, n_bisect=20)
-    f = lambda z: forward(model, p, z, train=False)[..., 0]  # noqa: E731
+    f = lambda z: model.apply(p, z, train=False)  # noqa: E731
     lab = y.reshape(X.shape[0], X.shape[1]).to(torch.long)
     r = minimal_margin(f, X, norm="l2", eps_max=1.6, labels=lab, n_bisect=20, steps=30)
     m_ray, m_pgd = ray["margin"], r["margin"]

@@ -82,3 +82,24 @@ def test_batched_configurations_write_the_same_run_folders(tmp_path):
         assert m["iterations"] == 25 and len(m["per_seed"]["margin_p10"]) == 2
     assert not any((tmp_path / "g" / "moons" / "ckpt").glob("*"))   # checkpoints removed when a cell is done
     assert (tmp_path / "g" / "moons" / "COMPLETE").exists()
+
+
+def test_fig1d_checks_verdicts_follow_the_interval():
+    # hand-made per-seed responses: the verdict is decided by the Welch interval's side of 0
+    pytest.importorskip("scipy")
+    from empirical.experiment import FIG1D_CAPTION, fig1d_checks, welch_interval
+
+    cases = ("a", "b", "c")
+    ps = {"a": {"z1": [10.0, 11.0, 12.0], "z2": [5.0, 6.0, 7.0]},
+          "b": {"z1": [20.0, 21.0, 22.0], "z2": [1.0, 2.0, 3.0]},
+          "c": {"z1": [5.0, 6.0, 7.0], "z2": [1.0, 3.0, 2.0]}}
+    rows = fig1d_checks(ps, cases)
+    assert [r["verdict"] for r in rows] == ["holds", "holds", "holds", "inconclusive"]
+    assert len(rows) == len(FIG1D_CAPTION)
+    ps["b"]["z1"] = [1.0, 2.0, 3.0]      # separability now lowers z1: the first statement is refuted
+    assert fig1d_checks(ps, cases)[0]["verdict"] == "refuted"
+    # Welch interval by hand: means 11 and 21, variances 1, se = sqrt(2/3), df = 4, t = 2.7764451
+    d, lo, hi = welch_interval([10.0, 11.0, 12.0], [20.0, 21.0, 22.0])
+    assert d == 10.0 and abs(hi - d - 2.7764451052 * (2 / 3) ** 0.5) < 1e-8
+    with pytest.raises(ValueError, match="cases"):
+        fig1d_checks(ps, ("a", "b", "x"))

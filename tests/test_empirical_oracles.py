@@ -30,15 +30,15 @@ def _api():
     """
     from empirical.measure import margins, measure
     from empirical.data.moons import data_frame, make_moons, two_moons
-    from empirical.train import Config, Model
+    from empirical.train import B0, W0, W1, Config, Model
 
     def linear_net(w, b):
         # relu(w·x + b) − relu(−w·x − b) = w·x + b exactly, as a width-2 ReLU MLP.
-        m = Model(Config("lin", width=2), 1)
+        m = Model(Config("lin", width=2), [0], torch.float64)
         p = m.views(torch.zeros(m.numel, dtype=torch.float64))
-        p["W0"][0] = torch.tensor([[w[0], -w[0]], [w[1], -w[1]]], dtype=torch.float64)
-        p["b0"][0] = torch.tensor([[b, -b]], dtype=torch.float64)
-        p["W1"][0] = torch.tensor([[1.0], [-1.0]], dtype=torch.float64)
+        p[W0][0] = torch.tensor([[w[0], w[1]], [-w[0], -w[1]]], dtype=torch.float64)   # nn.Linear: [out, in]
+        p[B0][0] = torch.tensor([b, -b], dtype=torch.float64)
+        p[W1][0] = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
         return m, p
 
     return {"make_moons": make_moons, "two_moons": two_moons, "data_frame": data_frame,

@@ -12,8 +12,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from empirical.train import (Config, MaskRNG, Model, _OneHidden, app_b2_configs, make_data,  # noqa: E402
-                             train_batched, train_group, train_serial)
+from empirical.train import (B0, BETA, GAMMA, W0, Config, MaskRNG, Model, _OneHidden, app_b2_configs,  # noqa: E402
+                             make_data, train_batched, train_group, train_serial)
 
 CFGS = app_b2_configs()
 # the configurations of App. B.2 that share the one-hidden-layer architecture without BN/dropout
@@ -46,10 +46,9 @@ def test_batched_seed_k_equals_serial_loop(name, fused):
         for pname, v in r.params.items():
             # float64, 25 steps of the same math in a different association order
             assert torch.allclose(v[k], ref[pname], atol=1e-12, rtol=1e-10), (name, pname)
-        if cfg.batchnorm:
-            # the fused path computes BN statistics from the inputs' covariance (exact algebra)
-            assert torch.allclose(r.state.running_var[k, 0], ref["running_var"], atol=1e-12)
-            assert torch.allclose(r.state.running_mean[k, 0], ref["running_mean"], atol=1e-12)
+        for bname, v in r.buffers.items():
+            # BN: the fused path computes the statistics from the inputs' covariance (exact algebra)
+            assert torch.allclose(v[k], ref[bname], atol=1e-12), (name, bname)
 
 
 @pytest.mark.parametrize("name", ["dropout", "batchnorm", "plain"])
@@ -135,22 +134,23 @@ def test_bn_fold_equals_torch_batch_norm():
     # Linear → BN (batch statistics) vs the folded effective weights, and their gradients
     # vs autograd through torch.nn.functional.batch_norm (an independent implementation)
     cfg = _cfg("batchnorm", width=16)
-    m = Model(cfg, 2)
-    flat = m.init([3, 4], torch.float64)
+    m = Model(cfg, [3, 4], torch.float64)
+    flat = m.flat()
     p = m.views(flat)
     g0 = torch.Generator().manual_seed(0)
-    p["gamma"].uniform_(0.5, 1.5, generator=g0)
-    p["beta"].uniform_(-0.3, 0.3, generator=g0)
+    p[GAMMA].uniform_(0.5, 1.5, generator=g0)
+    p[BETA].uniform_(-0.3, 0.3, generator=g0)
     X, y = make_data(cfg, [3, 4], torch.float64)
     fast = _OneHidden(m, X, y, None, chunk=1)
+    fast.Wr.copy_(p[W0].transpose(1, 2))             # what step() does before folding
     We, be = (t.clone() for t in fast._bn_fold(p, None))
     V = torch.randn(2, X.shape[1], 16, generator=g0, dtype=torch.float64)   # a stand-in upstream gradient
     for k in range(2):
-        W0 = p["W0"][k].clone().requires_grad_(True)
-        b0 = p["b0"][k].clone().requires_grad_(True)
-        gam = p["gamma"][k, 0].clone().requires_grad_(True)
-        bet = p["beta"][k, 0].clone().requires_grad_(True)
-        u = torch.nn.functional.batch_norm(X[k] @ W0 + b0, None, None, gam, bet, training=True, eps=1e-5)
+        Wk = p[W0][k].clone().requires_grad_(True)
+        b0 = p[B0][k].clone().requires_grad_(True)
+        gam = p[GAMMA][k].clone().requires_grad_(True)
+        bet = p[BETA][k].clone().requires_grad_(True)
+        u = torch.nn.functional.batch_norm(X[k] @ Wk.T + b0, None, None, gam, bet, training=True, eps=1e-5)
         assert torch.allclose(X[k] @ We[k] + be[k], u, atol=1e-12)   # float64 rounding
         (u * V[k]).sum().backward()
         # ∂/∂Wₑ and ∂/∂bₑ of Σ V⊙(xWₑ + bₑ) fed through the fold's chain rule
@@ -159,10 +159,10 @@ def test_bn_fold_equals_torch_batch_norm():
         fast.Y[k, 2] = V[k].sum(0)
         gp = {key: torch.zeros_like(v) for key, v in p.items()}
         fast._bn_grad(p, gp, torch.ones(2, 1, 16, dtype=torch.float64))
-        assert torch.allclose(gp["W0"][k], W0.grad, atol=1e-10)      # float64, sums of 300 terms
-        assert torch.allclose(gp["gamma"][k, 0], gam.grad, atol=1e-10)
-        assert torch.allclose(gp["beta"][k, 0], bet.grad, atol=1e-10)
-        assert torch.allclose(gp["b0"][k], b0.grad, atol=1e-10)      # BN removes b: gradient 0
+        assert torch.allclose(gp[W0][k], Wk.grad, atol=1e-10)        # float64, sums of 300 terms
+        assert torch.allclose(gp[GAMMA][k], gam.grad, atol=1e-10)
+        assert torch.allclose(gp[BETA][k], bet.grad, atol=1e-10)
+        assert torch.allclose(gp[B0][k], b0.grad, atol=1e-10)        # BN removes b: gradient 0
 
 
 def test_mask_rng_keep_probability_and_stream():
@@ -194,7 +194,7 @@ def test_mask_rng_keep_probability_and_stream():
 def test_flop_count_two_layer():
     # hand count, one seed, n points, H hidden: forward 2nH·2 (layer 1, d = 2) + 2nH (layer 2);
     # backward: weight grads 2n(2H + H), input grad of layer 2 only 2nH → 2n(3·3H − 2H) = 14nH
-    m = Model(Config("t", width=10), 1)
+    m = Model(Config("t", width=10), [0])
     assert m.flops_per_iteration(7) == 14 * 7 * 10
 
 
@@ -209,3 +209,31 @@ def test_bad_input():
         train_group([_cfg("plain"), _cfg("plain")], [0], 2)
     with pytest.raises(ValueError, match="p must be"):
         MaskRNG(0.0, 1)
+
+
+def test_trace_records_the_training_function_and_resumes(tmp_path):
+    cfg = _cfg("sd", width=24)
+    full = train_batched(cfg, [0, 1], 20, progress=False, trace_every=5, dtype=torch.float64)
+    assert [s for s, _ in full.state.trace] == [0, 5, 10, 15, 20]
+    # the last entry is the trained network's output on its training set
+    yh = full.model.apply(full.params, full.X)
+    assert torch.allclose(full.state.trace[-1][1].double(), yh, atol=1e-6)   # stored as float32
+    ck = tmp_path / "ck.pt"
+    train_batched(cfg, [0, 1], 20, checkpoint=ck, checkpoint_every=4, stop_at=9, progress=False, trace_every=5,
+                  dtype=torch.float64)
+    resumed = train_batched(cfg, [0, 1], 20, checkpoint=ck, checkpoint_every=4, progress=False, trace_every=5,
+                            dtype=torch.float64)
+    assert [s for s, _ in resumed.state.trace] == [0, 5, 10, 15, 20]
+    assert all(torch.equal(a, b) for (_, a), (_, b) in zip(resumed.state.trace, full.state.trace))
+
+
+def test_heldout_points_are_fresh_draws_of_the_same_distribution():
+    from empirical.train import HELDOUT_SEED_OFFSET, make_heldout
+
+    cfg = _cfg("plain")
+    X, y = make_data(cfg, [3])
+    Xt, yt = make_heldout(cfg, [3])
+    assert not torch.equal(X, Xt)
+    assert torch.equal(Xt, make_data(cfg, [3 + HELDOUT_SEED_OFFSET])[0])
+    # Δ = +0.1 holds on the held-out set too (same generator and margin)
+    assert (Xt[0, yt[0, :, 0] > 0, 0].max() <= -0.1 + 1e-6) and (Xt[0, yt[0, :, 0] < 0, 0].min() >= 0.1 - 1e-6)
