@@ -168,6 +168,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     written = getattr(config, "_gsv", {}).get("report")
     if written is None:
         return
+    from theory.report import figure_caption_problems
+
     terminalreporter.section("gsv report")
     terminalreporter.write_line(written.summary())
+    uncaptioned = figure_caption_problems(written.path)
+    if uncaptioned:  # a figure must say what it shows and with which parameters
+        terminalreporter.write_line(f"warning: {len(uncaptioned)} figure(s) without a caption:", yellow=True)
+        for line in uncaptioned:
+            terminalreporter.write_line(f"  {line}", yellow=True)
     terminalreporter.write_line(f"report: {written.path / 'index.html'}")
