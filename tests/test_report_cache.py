@@ -48,7 +48,8 @@ def test_any_change_to_the_code_recomputes(fake, monkeypatch):
     monkeypatch.setattr(cache, "code_hash", lambda root=None: "0" * 64)
     assert cache.module_table("toy") == {"c1": ("comparison", "toy", 3)} and len(fake) == 3
     # One version of the code is kept: the older files are removed.
-    assert [p.name for p in cache.cache_dir().glob("*.pickle")] == ["verdicts-" + "0" * 64 + "-toy.pickle"]
+    assert sorted(p.name for p in cache.cache_dir().glob("*.pickle")) == [
+        "verdicts-" + "0" * 64 + "-toy.math.pickle", "verdicts-" + "0" * 64 + "-toy.pickle"]
 
 
 def test_hash_covers_every_file_and_its_path(tmp_path):
@@ -100,7 +101,7 @@ def test_the_table_stores_computed_comparisons(monkeypatch, tmp_path):
     fresh = verdicts.module_comparisons("toy")
     ids = list(fresh)
     first = {cid: cache.verdict_table()[cid].verdict for cid in ids}
-    stored = pickle.loads(cache.cache_path(module="toy").read_bytes())["comparisons"]
+    stored = pickle.loads(cache.cache_path(module="toy").read_bytes())
     assert type(stored) is dict and set(stored) == set(ids)
     assert all(isinstance(c, Comparison) for c in stored.values())
     cache._MEMO.clear()
@@ -117,8 +118,8 @@ def test_the_table_stores_computed_comparisons(monkeypatch, tmp_path):
 
 
 def test_the_claim_pages_math_is_stored_with_the_verdicts(monkeypatch, tmp_path):
-    """Rendering a claim's page after reading its module from the cache prints no expression:
-    the math was rendered where the module was derived and stored beside its verdicts."""
+    """Rendering a claim's page after reading its module and the stored math from the cache prints
+    no expression: the math was rendered where the module was derived and stored beside its verdicts."""
     from theory.claims import CLAIMS
     from theory.report import mathrender, pages
 
@@ -138,4 +139,5 @@ def test_the_claim_pages_math_is_stored_with_the_verdicts(monkeypatch, tmp_path)
     monkeypatch.setattr(mathrender, "_latex", refuse)
     monkeypatch.setattr(mathrender, "_mathml_inner", refuse)
     table = cache.module_table("toy")
+    assert cache.load_rendered_math() > 0
     assert {cid: pages._render_claim_html(cid, CLAIMS.get(cid), c, [], [], "") for cid, c in table.items()} == expected

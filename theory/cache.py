@@ -40,7 +40,8 @@ from typing import Any
 
 from theory import verdicts
 
-__all__ = ["cache_dir", "cache_path", "code_hash", "module_table", "verdict_table", "CachedVerdictTable"]
+__all__ = ["cache_dir", "cache_path", "code_hash", "load_rendered_math", "module_table", "verdict_table",
+           "CachedVerdictTable"]
 
 _THEORY = Path(__file__).resolve().parent
 # Bumped when the pickled layout changes, so old files are never unpickled.
@@ -118,8 +119,7 @@ def _load(path: Path) -> dict[str, Any] | None:
         return None
     except Exception:  # noqa: BLE001 - a truncated or foreign file is recomputed, never trusted
         return None
-    ok = isinstance(table, dict) and isinstance(table.get("comparisons"), dict) and isinstance(table.get("math"), dict)
-    return table if ok else None
+    return table if isinstance(table, dict) else None
 
 
 def _unevaluated(cls: type, args: tuple) -> Any:
@@ -191,18 +191,40 @@ def module_table(name: str, progress: Callable[[str], None] | None = None) -> di
                     if progress:
                         progress(f"derived theory.{name} in {time.perf_counter() - t0:.1f} s; cached in {path.parent}")
                     try:
-                        _store(path, {"comparisons": table, "math": math})
+                        _store(_math_path(path), math)  # first: a module file means its math is there too
+                        _store(path, table)
                         _remove_others(key)
                     except Exception:  # noqa: BLE001 - an unwritable or unpicklable table costs time, never correctness
                         pass
-                    table = {"comparisons": table, "math": math}
         except OSError:  # no writable cache folder: compute without caching
-            table = {"comparisons": verdicts.module_comparisons(name), "math": {}}
+            table = verdicts.module_comparisons(name)
+    _MEMO[path] = table
+    return table
+
+
+def _math_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".pickle") + ".math.pickle")
+
+
+def load_rendered_math() -> int:
+    """Read the report math that :func:`module_table` stored for the current code into this
+    process (``theory.report.mathrender``'s memo); the report writer calls it before printing
+    any page. Kept apart from the verdicts so that reading verdicts (``gsv claims``) stays quick.
+
+    Returns:
+        How many rendered expressions were read.
+    """
+    if os.environ.get("GSV_NO_CACHE"):
+        return 0
     from theory.report.mathrender import add_rendered
 
-    add_rendered(table["math"])
-    _MEMO[path] = table["comparisons"]
-    return table["comparisons"]
+    n = 0
+    for p in sorted(cache_dir().glob(f"verdicts-{code_hash()}-*.math.pickle")):
+        math = _load(p)
+        if math:
+            add_rendered(math)
+            n += len(math)
+    return n
 
 
 def _render_math(table: dict[str, Any]) -> dict[tuple, Any]:

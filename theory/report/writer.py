@@ -255,6 +255,9 @@ def write_reports(
     """
     say = progress or (lambda _m: None)
     out = check_report_folder(out)
+    from theory.cache import load_rendered_math
+
+    load_rendered_math()  # the claim pages' math, rendered where each module was derived
     cov = dict(coverage or {})
     complete = bool(cov.get("complete"))
     table_, claims_, evs = _resolve(table, claims, evidence_list)
