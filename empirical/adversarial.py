@@ -36,7 +36,7 @@ from empirical.attacks import minimal_margin, robust_accuracy
 from empirical.data.mnist_sample import load_real_digits
 from empirical.models import CNN, Ensemble
 from empirical.objectives import CE, SDReleased
-from empirical.sweep import Cell, Plan, Protocol
+from empirical.sweep import Cell, Plan, Protocol, base_config
 
 CLASSES = (0, 7)
 #: CPU reference configuration: 5 seeds, the released schedule (40 epochs), a LeNet-scale CNN with
@@ -188,13 +188,8 @@ def cifar_task(cifar_dir, name: str) -> dict:
 
 
 def _config(opts: dict) -> tuple[dict, str]:
-    quick = bool(opts.get("quick"))
-    cfg = dict(QUICK if quick else (GPU if torch.cuda.is_available() else FULL))
-    n = opts.get("seeds")
-    if n is not None:
-        if int(n) != n or n < 2:
-            raise ValueError(f"--seeds must be an integer >= 2 (an interval over seeds is reported); got {n!r}")
-        cfg["seeds"] = list(range(int(n)))
+    cfg = base_config(opts, QUICK, GPU, FULL,
+                      seeds_note="--seeds must be an integer >= 2 (an interval over seeds is reported)")
     rows = opts.get("configs") or (["cifar2"] if opts.get("cifar_dir") else ["digits"])
     if len(rows) != 1 or rows[0] not in ("digits", "cifar2", "cifar10", "cifar100"):
         raise ValueError(f"--configs: one task among digits, cifar2, cifar10, cifar100; got {rows!r}")

@@ -160,7 +160,7 @@ def build_restart(src: Source, seed: int, holdout: float = 0.0) -> dict:
     return {"train": train, "val": val, "test": test}
 
 
-def diagnostic_inputs(test: dict) -> dict[str, np.ndarray]:
+def diagnostic_inputs(test: dict, mean_pixel: float | None = None) -> dict[str, np.ndarray]:
     """Fig. 3's four variants of the test environment (§4.3 text, App. B.4), labels unchanged.
 
     * ``gray_digits``: no colour — the image at half intensity in BOTH channels (the channel
@@ -173,11 +173,16 @@ def diagnostic_inputs(test: dict) -> dict[str, np.ndarray]:
 
     This is the construction of the authors' released code (``gray`` halves the image into
     both channels, ``mean`` replaces the images by the mean intensity), here applied to the
-    test env's own examples so all four share its labels and colours.
+    test env's own examples so all four share its labels and colours. Used for the 8×8 digits
+    and for real MNIST (:mod:`empirical.colored_mnist`).
+
+    Args:
+        test: the test environment: ``img`` [n, P] grayscale, ``color`` [n], ``x`` [n, 2P].
+        mean_pixel: the blank images' value; default the mean of ``test["img"]``.
     """
     img, color = test["img"], test["color"]
     n, P = img.shape
-    m = float(img.mean())
+    m = float(img.mean()) if mean_pixel is None else float(mean_pixel)
     blank = np.full((n, P), m)
     colored_blank = np.zeros((n, 2, P))
     colored_blank[np.arange(n), color] = blank
@@ -188,11 +193,13 @@ def diagnostic_inputs(test: dict) -> dict[str, np.ndarray]:
 
 @dataclass
 class Batch:
-    """All restarts' data stacked along a leading restart axis (tensors on the device).
+    """All restarts' environments stacked along a leading restart axis (tensors on the device);
+    the 8×8 digits and real MNIST (:mod:`empirical.colored_mnist`) share it.
 
-    Shapes: train_x [R, n_tr, 2P] with the e=0.1 env first (``n_env[0]`` points) then
-    e=0.2; val_x [R, n_val, 2P] or None; test_x [R, n_te, 2P]; diag[name] [R, n_te, 2P].
-    Labels are float {0, 1} of the same leading shape.
+    Shapes: train_x [R, n_tr, 2P] with the first training env first (``n_env[0]`` points) then
+    the second; val_x [R, n_val, 2P] or None; test_x [R, n_te, 2P]; diag[name] [R, n_te, 2P].
+    Labels have the same leading shape ({0, 1} for the digits, ±1 for MNIST). ``sizes``: what
+    the data source reports about itself (MNIST: environment sizes, source, images).
     """
 
     train_x: torch.Tensor
@@ -203,28 +210,49 @@ class Batch:
     test_x: torch.Tensor
     test_y: torch.Tensor
     diag: dict
-    P: int
+    sizes: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        R, _, d = self.train_x.shape
+        if d % 2 or self.test_x.shape[-1] != d or self.test_x.shape[0] != R or sum(self.n_env) != self.train_x.shape[1]:
+            raise ValueError(f"Batch: train_x {tuple(self.train_x.shape)}, test_x {tuple(self.test_x.shape)} and "
+                             f"n_env {self.n_env} disagree (two channels, one leading restart axis)")
+
+    @property
+    def P(self) -> int:
+        """Pixels per channel."""
+        return self.train_x.shape[-1] // 2
+
+
+def stack_envs(restarts: list[tuple], *, device="cpu", dtype=torch.float32, sizes: dict | None = None) -> Batch:
+    """Stack the restarts' environments into one :class:`Batch`.
+
+    Args:
+        restarts: one ``(train envs, val envs or None, test env, diagnostic inputs)`` per
+            restart; an env is a dict with ``x`` [n, 2P] and ``y`` [n] (NumPy).
+        device, dtype: of the tensors.
+        sizes: stored as :attr:`Batch.sizes`.
+    """
+    def t(a):
+        return torch.as_tensor(np.stack(a), dtype=dtype, device=device)
+
+    has_val = restarts[0][1] is not None
+    return Batch(
+        train_x=t([np.concatenate([e["x"] for e in r[0]]) for r in restarts]),
+        train_y=t([np.concatenate([e["y"] for e in r[0]]) for r in restarts]),
+        n_env=tuple(len(e["y"]) for e in restarts[0][0]),
+        val_x=t([np.concatenate([e["x"] for e in r[1]]) for r in restarts]) if has_val else None,
+        val_y=t([np.concatenate([e["y"] for e in r[1]]) for r in restarts]) if has_val else None,
+        test_x=t([r[2]["x"] for r in restarts]), test_y=t([r[2]["y"] for r in restarts]),
+        diag={k: t([r[3][k] for r in restarts]) for k in DIAG_ENVS}, sizes=dict(sizes or {}))
 
 
 def stack_restarts(src: Source, seeds: list[int], *, holdout: float = 0.0, device="cpu",
                    dtype=torch.float32) -> Batch:
     """Build every restart's environments (:func:`build_restart`) and stack them."""
     rs = [build_restart(src, s, holdout) for s in seeds]
-
-    def t(a):
-        return torch.as_tensor(np.stack(a), dtype=dtype, device=device)
-
-    n_env = tuple(len(e["y"]) for e in rs[0]["train"])
-    diag = [diagnostic_inputs(r["test"]) for r in rs]
-    has_val = rs[0]["val"] is not None
-    return Batch(
-        train_x=t([np.concatenate([e["x"] for e in r["train"]]) for r in rs]),
-        train_y=t([np.concatenate([e["y"] for e in r["train"]]) for r in rs]),
-        n_env=n_env,
-        val_x=t([np.concatenate([e["x"] for e in r["val"]]) for r in rs]) if has_val else None,
-        val_y=t([np.concatenate([e["y"] for e in r["val"]]) for r in rs]) if has_val else None,
-        test_x=t([r["test"]["x"] for r in rs]), test_y=t([r["test"]["y"] for r in rs]),
-        diag={k: t([d[k] for d in diag]) for k in DIAG_ENVS}, P=src.images.shape[1])
+    return stack_envs([(r["train"], r["val"], r["test"], diagnostic_inputs(r["test"])) for r in rs],
+                      device=device, dtype=dtype)
 
 
 # ----------------------------------------------------------------------------- methods
@@ -826,6 +854,36 @@ def summary_markdown(res: dict) -> str:
     return "\n".join(L) + "\n"
 
 
+def _method_params(m: dict) -> str:
+    """One row's hyperparameters in a few words (for captions)."""
+    out = [f"width {m['width']}", f"lr {m['lr']:g}", f"{m['steps']} steps"]
+    if m["l2"]:
+        out.append(f"l2 {m['l2']:g}")
+    if m["kind"] != "erm":
+        out.append(f"{'c' if m['kind'] == 'sd_released' else 'λ' if m['kind'] == 'sd' else 'penalty'} "
+                   f"{m['penalty']:g}, anneal step {m['anneal']}")
+    return ", ".join(out)
+
+
+def figure_captions(res: dict) -> dict[str, str]:
+    """Captions of ``fig3.png`` and ``trajectories.png``: what they show, with the data, seeds
+    and every row's hyperparameters."""
+    cfg = res["config"]
+    data = (f"{cfg['dataset']} ({'scikit-learn 8×8 digits' if cfg['dataset'] == 'digits' else 'MNIST IDX files'}), "
+            f"label noise {cfg['label_noise']:g}, colour flipped w.p. {cfg['e_train'][0]:g} / {cfg['e_train'][1]:g} "
+            f"(training envs) and {cfg['e_test']:g} (test env), {cfg['restarts']} restarts (seeds "
+            f"{', '.join(map(str, cfg['seeds']))}), full-batch Adam")
+    rows = "; ".join(f"{ROW_LABELS.get(n, n)}: {_method_params(r['method'])}" for n, r in res["methods"].items())
+    return {
+        "fig3": (f"Fig. 3 layout on colored digits: restart-mean accuracy (top) and predictive entropy "
+                 f"(bottom) on grayscale / coloured digits and grayscale / coloured blanks, one column per "
+                 f"row. Data: {data}. Rows: {rows}."),
+        "trajectories": (f"Test-environment accuracy during training, mean ± std over restarts, one curve per "
+                         f"row; dotted: each row's anneal step; dashed: {PAPER_BOUND:g} %, the best a "
+                         f"shape-only classifier can do. Data: {data}. Rows: {rows}."),
+    }
+
+
 def figure(res: dict, root: str | Path) -> None:
     """``fig3.png`` (Fig. 3 layout: accuracy and entropy on the four test variants, one column
     per method, restart means) and ``trajectories.png`` (test accuracy during training)."""
@@ -859,7 +917,7 @@ def figure(res: dict, root: str | Path) -> None:
     axes[0, 0].set_ylabel("accuracy", fontsize=8)
     axes[1, 0].set_ylabel("entropy", fontsize=8)
     fig.tight_layout()
-    save_figure(fig, root / "fig3.png", dpi=100)
+    save_figure(fig, root / "fig3.png", dpi=100, caption=figure_captions(res)["fig3"])
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(11, 4.5))
@@ -879,7 +937,7 @@ def figure(res: dict, root: str | Path) -> None:
     ax.set_title("test-env accuracy during training (mean ± std over restarts; dotted: anneal step)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
-    save_figure(fig, root / "trajectories.png", dpi=100)
+    save_figure(fig, root / "trajectories.png", dpi=100, caption=figure_captions(res)["trajectories"])
     plt.close(fig)
 
 

@@ -63,16 +63,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from empirical.colored_digits import DIAG_ENVS, Batch, diagnostic_inputs, stack_envs
 from empirical.data.mnist_sample import Digits, load_real_digits, subsample2
 from empirical.models import MLP, Ensemble
 from empirical.objectives import CE, IRM, SD, SDReleased, VREx, Objective, binary_ce
-from empirical.sweep import Cell, Plan, Protocol
+from empirical.sweep import Cell, Plan, Protocol, base_config
 
 LABEL_NOISE = 0.25
 E_TRAIN = (0.2, 0.1)   # the script's order: env 0 (even positions) e = 0.2, env 1 (odd) e = 0.1
 E_TEST = 0.9
 SEED0 = 1234           # the script's np.random.seed(1234 + restart)
-DIAG = ("gray_digits", "colored_digits", "gray_blank", "colored_blank")
+DIAG = DIAG_ENVS         # Fig. 3's four test variants (colored_digits.diagnostic_inputs)
 TEST_FREE = -1            # Method.anneal value: switch by the test-free rule (train_method)
 TEST_FREE_HORIZON = 1000  # the rule looks for the validation-NLL minimum within ERM's 1,000 steps
 
@@ -93,30 +94,9 @@ def make_environment(img: np.ndarray, digit: np.ndarray, e: float, rng: np.rando
     return {"x": x.reshape(n, -1), "y": 2.0 * y01 - 1.0, "color": color, "img": flat}
 
 
-def diagnostics(test: dict, mean_pixel: float) -> dict[str, np.ndarray]:
-    """Fig. 3's four variants of the test environment, as the released script builds them."""
-    img, color = test["img"], test["color"]
-    n, P = img.shape
-    blank = np.full((n, P), mean_pixel)
-    cb = np.zeros((n, 2, P))
-    cb[np.arange(n), color] = blank
-    return {"gray_digits": np.concatenate([img / 2, img / 2], 1), "colored_digits": test["x"],
-            "gray_blank": np.concatenate([blank / 2, blank / 2], 1), "colored_blank": cb.reshape(n, -1)}
-
-
-@dataclass
-class Envs:
-    """All restarts' environments, stacked [R, n, 392] (float32 tensors on the device)."""
-
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    n_env: tuple[int, int]
-    val_x: torch.Tensor | None
-    val_y: torch.Tensor | None
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    diag: dict
-    sizes: dict
+#: All restarts' environments, stacked [R, n, 392] (float32 tensors on the device): the
+#: digits module's container, ``sizes`` holding the environment sizes and the source.
+Envs = Batch
 
 
 def build(digits: Digits, seeds: list[int], *, holdout: float = 0.1, full_file_order: bool = False,
@@ -143,22 +123,11 @@ def build(digits: Digits, seeds: list[int], *, holdout: float = 0.1, full_file_o
             cut = len(env["y"]) - math.ceil(holdout * len(env["y"])) if holdout else len(env["y"])
             tr.append({k: v[:cut] for k, v in env.items()})
             va.append({k: v[cut:] for k, v in env.items()})
-        rs.append((tr, va, test, diagnostics(test, float(img[test_idx].mean()))))
-
-    def t(a):
-        return torch.as_tensor(np.stack(a), dtype=dtype, device=device)
-
-    n_env = tuple(len(e["y"]) for e in rs[0][0])
-    has_val = holdout > 0
-    return Envs(
-        train_x=t([np.concatenate([e["x"] for e in r[0]]) for r in rs]),
-        train_y=t([np.concatenate([e["y"] for e in r[0]]) for r in rs]), n_env=n_env,
-        val_x=t([np.concatenate([e["x"] for e in r[1]]) for r in rs]) if has_val else None,
-        val_y=t([np.concatenate([e["y"] for e in r[1]]) for r in rs]) if has_val else None,
-        test_x=t([r[2]["x"] for r in rs]), test_y=t([r[2]["y"] for r in rs]),
-        diag={k: t([r[3][k] for r in rs]) for k in DIAG},
-        sizes={"train_env": list(n_env), "val_env": [len(e["y"]) for e in rs[0][1]] if has_val else [0, 0],
-               "test": int(n_test), "source": digits.source, "images": int(N)})
+        rs.append((tr, va if holdout > 0 else None, test, diagnostic_inputs(test, float(img[test_idx].mean()))))
+    return stack_envs(rs, device=device, dtype=dtype,
+                      sizes={"train_env": [len(e["y"]) for e in rs[0][0]],
+                             "val_env": [len(e["y"]) for e in rs[0][1]] if holdout > 0 else [0, 0],
+                             "test": int(n_test), "source": digits.source, "images": int(N)})
 
 
 # ----------------------------------------------------------------------------- methods
@@ -417,13 +386,8 @@ def _stat(v) -> dict:
 
 
 def _config(opts: dict) -> dict:
-    quick = bool(opts.get("quick"))
-    cfg = dict(QUICK if quick else (GPU if torch.cuda.is_available() else FULL))
-    n = opts.get("seeds")
-    if n is not None:
-        if int(n) != n or n < 2:
-            raise ValueError(f"--seeds (restarts) must be an integer >= 2 (a spread is reported); got {n!r}")
-        cfg["seeds"] = list(range(int(n)))
+    cfg = base_config(opts, QUICK, GPU, FULL,
+                      seeds_note="--seeds (restarts) must be an integer >= 2 (a spread is reported)")
     rows = opts.get("configs")
     if rows:
         for r in rows:

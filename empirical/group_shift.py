@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from empirical.data.mnist_sample import load_real_digits, subsample2
 from empirical.models import CNN, MLP, Ensemble
 from empirical.objectives import CE, SD, SDPerClass
-from empirical.sweep import Cell, Plan, Protocol
+from empirical.sweep import Cell, Plan, Protocol, base_config
 
 #: (y, a) → training fraction: CelebA's training groups (Sagawa et al. 2019), (dark=0/blond=1, female=0/male=1).
 GROUP_FRACTIONS = {(0, 0): 71629 / 162770, (0, 1): 66874 / 162770, (1, 0): 22880 / 162770, (1, 1): 1387 / 162770}
@@ -188,16 +188,9 @@ CELEBA = {"seeds": [0, 1, 2], "epochs": 10, "batch": 128, "lr": 1e-4, "channels"
 
 
 def _config(opts: dict) -> dict:
-    if opts.get("celeba_dir"):
-        cfg = dict(CELEBA)
-    else:
-        cfg = dict(QUICK if opts.get("quick") else (GPU if torch.cuda.is_available() else FULL))
-    n = opts.get("seeds")
-    if n is not None:
-        if int(n) != n or n < 2:
-            raise ValueError(f"--seeds must be an integer >= 2 (a spread over seeds is reported); got {n!r}")
-        cfg["seeds"] = list(range(int(n)))
-    return cfg
+    # CelebA has one configuration, whatever --quick says
+    q, g, f = (CELEBA,) * 3 if opts.get("celeba_dir") else (QUICK, GPU, FULL)
+    return base_config(opts, q, g, f, seeds_note="--seeds must be an integer >= 2 (a spread over seeds is reported)")
 
 
 def plan(opts: dict):

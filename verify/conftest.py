@@ -16,7 +16,8 @@ report's path.
 
 With pytest-xdist (``-n 2 --dist loadfile``) each worker records its evidence and
 pages; they travel to the controller (``workeroutput``), which writes the report.
-The verdict table is computed once and cached on disk (``theory.cache``).
+Each derivation module is derived once, by the first worker that needs it, and cached on disk
+with its report pages' math (``theory.cache``): the report written at the end derives nothing.
 """
 
 from __future__ import annotations
@@ -81,13 +82,16 @@ class _WorkerRecords:
             node.config._gsv["deselected"] += int(payload.get("deselected", 0))
 
 
-# Modules in the order two xdist workers should start them (longest first, measured
-# with --durations on 2 cores): while one worker runs the long empirical fixture, the
-# other derives the verdict table (test_claims_coverage) that the symbolic modules
-# read from the cache afterwards, so no worker waits on the cache lock. Modules not
-# listed keep their order after these. Used with --dist loadfile --no-loadscope-reorder.
-_START_FIRST = ("test_empirical_colored_digits.py", "test_claims_coverage.py", "test_dual.py",
-                "test_empirical_moons.py", "test_empirical_beyond_ntk.py", "test_breakdown.py")
+# Modules in the order two xdist workers should start them: longest first (CPU seconds of the
+# module's fixture, measured with --durations), so that the many short symbolic modules fill
+# the end and both workers finish together. Each derivation module is derived once, by the first
+# worker that needs it, and cached on disk (theory.cache) with its report pages' math, so
+# the report written at the end derives and prints nothing again. Modules not listed keep their
+# order after these. Used with --dist loadfile --no-loadscope-reorder.
+_START_FIRST = ("test_empirical_colored_digits.py", "test_empirical_real_colored_mnist.py",
+                "test_empirical_moons.py", "test_empirical_real_margins.py",
+                "test_empirical_real_group_shift.py", "test_breakdown.py", "test_empirical_beyond_ntk.py",
+                "test_claims_coverage.py", "test_dual.py")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:  # noqa: ANN001
@@ -168,6 +172,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     written = getattr(config, "_gsv", {}).get("report")
     if written is None:
         return
+    from theory.report import figure_caption_problems
+
     terminalreporter.section("gsv report")
     terminalreporter.write_line(written.summary())
+    uncaptioned = figure_caption_problems(written.path)
+    if uncaptioned:  # a figure must say what it shows and with which parameters
+        terminalreporter.write_line(f"warning: {len(uncaptioned)} figure(s) without a caption:", yellow=True)
+        for line in uncaptioned:
+            terminalreporter.write_line(f"  {line}", yellow=True)
     terminalreporter.write_line(f"report: {written.path / 'index.html'}")

@@ -27,7 +27,7 @@ def result():
     add_page("breakdown", "Where the perturbation theory breaks down",
              "Coarse maps (%d×%d per λ) from `pytest verify/`; run `gsv probe --out DIR` for the "
              "200×200 version.\n\n" % (COARSE_GRID, COARSE_GRID) + probe.summary_markdown(res),
-             figures=figs)
+             figures=figs, captions=probe.figure_captions(res))
     import matplotlib.pyplot as plt
 
     for f in figs.values():

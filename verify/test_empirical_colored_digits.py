@@ -45,12 +45,13 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.colored_digits import run, summary_markdown
+    from empirical.colored_digits import figure_captions, run, summary_markdown
     from theory.report import add_page
 
     out = tmp_path_factory.mktemp("runs")
     res = run(quick=True, out=out, progress=False)
     root = out / "colored_digits" / res["name"]
+    # the run's PNGs carry their captions (data, seeds, each row's hyperparameters)
     figs = {f.stem: f.read_bytes() for f in (root / "fig3.png", root / "trajectories.png")}
     add_page("empirical-colored-digits", "Empirical: colored digits (Colored-MNIST protocol, quick)",
              "Measured by `verify/test_empirical_colored_digits.py` on the quick configuration (scikit-learn "
@@ -58,7 +59,8 @@ def quick(tmp_path_factory):
              "test variants, restart-paired differences to ERM. Rows marked 'test-env selection' were tuned "
              "on the test environment (as the paper's); see empirical/results/colored_digits_cpu/README.md "
              "for the search and the full configuration.\n\n"
-             "![Fig. 3 layout](empirical-colored-digits/fig3.png)\n\n" + summary_markdown(res), figures=figs)
+             f"![{figure_captions(res)['fig3']}](empirical-colored-digits/fig3.png)\n\n" + summary_markdown(res),
+             figures=figs)
     return res
 
 

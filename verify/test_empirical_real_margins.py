@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pytest
 
+from verify._support import quick_run
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("mlxtend")
 
@@ -25,10 +27,7 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.sweep import run
-
-    torch.set_num_threads(1)
-    return run("margins", {"quick": True}, tmp_path_factory.mktemp("runs"), progress=False)
+    return quick_run("margins", tmp_path_factory)
 
 
 def test_sd_margin_not_larger(quick):

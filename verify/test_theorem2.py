@@ -153,8 +153,9 @@ def test_figure_first_order_vs_exact_against_delta():
     ax.set_title(f"s1 = {s1:g}, s2 = {s2:g}, λ = {lam:g}", fontsize=9)
     ax.legend(fontsize=8)
     record_evidence("thm2", route="engine exact sensitivity vs printed Eq. 65 across δ",
-                    description="exact dz2*/ds1² < 0 for δ < 1/√2 and > 0 beyond (red line); Eq. 65 "
-                                "tracks it only for small δ",
+                    description=f"s1 = {s1:g}, s2 = {s2:g}, λ = {lam:g}, U of Eq. 15, {d.size} δ in "
+                                f"[{d[0]:g}, {d[-1]:g}]: exact dz2*/ds1² < 0 for δ < 1/√2 and > 0 beyond (red "
+                                "line); Eq. 65 tracks it only for small δ",
                     figure=fig, figure_name="dz2_vs_delta")
     plt.close(fig)
 

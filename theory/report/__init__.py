@@ -38,6 +38,7 @@ from theory.report.registry import (
     extra_pages,
     figure_png,
     from_jsonable,
+    png_caption,
     record_evidence,
     reset_evidence,
     to_jsonable,
@@ -46,7 +47,14 @@ from theory.report.mathrender import name_latex, to_latex, to_mathml
 from theory.report.pages import check_label
 from theory.report.records import verdict_records, verdicts_json, worst_errors
 from theory.report.text import markdown_to_html, md_code, md_escape
-from theory.report.writer import Written, check_report_folder, describe, read_manifest, write_reports
+from theory.report.writer import (
+    Written,
+    check_report_folder,
+    describe,
+    figure_caption_problems,
+    read_manifest,
+    write_reports,
+)
 
 __all__ = [
     "Evidence",
@@ -59,12 +67,14 @@ __all__ = [
     "describe",
     "evidence",
     "extra_pages",
+    "figure_caption_problems",
     "figure_png",
     "from_jsonable",
     "markdown_to_html",
     "md_code",
     "md_escape",
     "name_latex",
+    "png_caption",
     "read_manifest",
     "record_evidence",
     "reset_evidence",

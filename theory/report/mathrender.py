@@ -17,10 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sympy as sp
@@ -345,10 +346,57 @@ def to_latex(obj: Any, highlight: frozenset = frozenset()) -> str:
     """
     if isinstance(obj, str):
         return obj
+    return _memo(("latex", type(obj), _frozen(obj), highlight), lambda: _latex(obj, highlight))
+
+
+def _latex(obj: Any, highlight: frozenset) -> str:
     try:
         return _LatexPrinter(highlight).doprint(obj)
     except Exception:  # noqa: BLE001 - a non-SymPy object: show its text
         return r"\text{" + str(obj).replace("\\", "").replace("{", "").replace("}", "") + "}"
+
+
+#: Rendered math by (format, type, object, options). Printing is deterministic, and the same
+#: expressions are printed on every run of the same code, so :mod:`theory.cache` stores the
+#: entries that a derivation module's claim pages use beside its verdicts (computed where the
+#: module is derived, e.g. in a pytest-xdist worker) and the report written at the end reads them.
+_RENDERED: dict[tuple, Any] = {}
+_RECORDING: list[set] = []
+
+
+def _frozen(obj: Any) -> Any:
+    # a mutable matrix is keyed by its immutable copy (same entries, so the same print)
+    return sp.ImmutableMatrix(obj) if isinstance(obj, sp.MatrixBase) and not isinstance(obj, sp.ImmutableMatrix) else obj
+
+
+def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    try:
+        hit = key in _RENDERED
+    except TypeError:  # an unhashable object (a mutable matrix): print it each time
+        return compute()
+    if not hit:
+        _RENDERED[key] = compute()
+    for keys in _RECORDING:
+        keys.add(key)
+    return _RENDERED[key]
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[tuple, Any]]:
+    """Collect the rendered math used inside the block: yields a dict, filled on exit."""
+    keys: set = set()
+    out: dict[tuple, Any] = {}
+    _RECORDING.append(keys)
+    try:
+        yield out
+    finally:
+        _RECORDING.remove(keys)
+        out.update((k, _RENDERED[k]) for k in keys)
+
+
+def add_rendered(entries: Mapping[tuple, Any]) -> None:
+    """Add math rendered elsewhere (:func:`recording` in another process) to this process's memo."""
+    _RENDERED.update(entries)
 
 
 _TOKEN_RE = re.compile(r"<(mi|mn|mo|mtext|ms)((?:\s[^<>]*)?)>(.*?)</\1>", re.S)
@@ -375,14 +423,20 @@ def to_mathml(obj: Any, display: str = "block", highlight: frozenset = frozenset
         return None
     if isinstance(obj, (list, tuple)):  # a plain list of values prints as a tuple
         obj = sp.Tuple(*obj)
+    inner = _memo(("mathml", type(obj), _frozen(obj), highlight), lambda: _mathml_inner(obj, highlight))
+    if inner is None:
+        return None
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{display}">{inner}</math>'
+
+
+def _mathml_inner(obj: Any, highlight: frozenset) -> str | None:
     try:
         expr = sp.sympify(obj) if not isinstance(obj, sp.Basic) else obj
         printer = _MathMLPrinter(highlight)
         inner = printer._print(expr).toxml()
     except Exception:  # noqa: BLE001 - fall back to showing LaTeX source
         return None
-    inner = _TOKEN_RE.sub(_fix_mathml_tokens, inner)
-    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{display}">{inner}</math>'
+    return _TOKEN_RE.sub(_fix_mathml_tokens, inner)
 
 
 def _md_math_block(obj: Any, highlight: frozenset = frozenset()) -> str:

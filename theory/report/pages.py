@@ -488,7 +488,9 @@ def _page_attachments_md(page: ExtraPage) -> list[str]:
     L = []
     rest = _unreferenced(page)
     if rest:
-        L += ["## Figures", ""] + [f"![{md_escape(n)}]({page.slug}/{n}.png)\n" for n in rest]
+        L += ["## Figures", ""]
+        for n in rest:
+            L += [f"![{md_escape(n)}]({page.slug}/{n}.png)", "", f"*{md_escape(page.caption(n) or n)}*", ""]
     if page.files:
         L += ["## Data files", ""] + [f"- [{md_escape(n)}]({page.slug}/{n})" for n, _ in page.files] + [""]
     return L
@@ -502,8 +504,8 @@ def _render_page_html(page: ExtraPage) -> str:
     rest = _unreferenced(page)
     if rest:
         B.append("<h2>Figures</h2>")
-        B += [f'<figure><img src="{h(page.slug)}/{h(n)}.png" alt="{h(n)}"><figcaption>{h(n)}</figcaption></figure>'
-              for n in rest]
+        B += [f'<figure><img src="{h(page.slug)}/{h(n)}.png" alt="{h(n)}">'
+              f'<figcaption>{h(page.caption(n) or n)}</figcaption></figure>' for n in rest]
     if page.files:
         B.append("<h2>Data files</h2><ul>" + "".join(
             f'<li><a href="{h(page.slug)}/{h(n)}">{h(n)}</a></li>' for n, _ in page.files) + "</ul>")

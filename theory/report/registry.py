@@ -83,6 +83,8 @@ class ExtraPage:
             HTML for the ``.html`` page).
         figures: ``(name, png bytes)`` pairs, written to ``pages/<slug>/<name>.png``.
         files: ``(name, bytes)`` pairs (e.g. CSV grids), written to ``pages/<slug>/<name>``.
+        captions: ``(figure name, caption)`` pairs: what each figure shows and with which
+            parameters (a figure shown in the body takes its caption from the image's alt text).
     """
 
     slug: str
@@ -91,6 +93,11 @@ class ExtraPage:
     figures: tuple[tuple[str, bytes], ...] = ()
     files: tuple[tuple[str, bytes], ...] = ()
     carried_over: bool = False
+    captions: tuple[tuple[str, str], ...] = ()
+
+    def caption(self, name: str) -> str | None:
+        """The caption of figure ``name``, if one was given."""
+        return dict(self.captions).get(name)
 
 
 _LOCK = threading.Lock()
@@ -120,6 +127,34 @@ def figure_png(figure: Any) -> bytes:
     # leaves the figure's own canvas alone.
     figure.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
+
+
+def png_caption(png: bytes) -> str | None:
+    """The ``Description`` text stored in a PNG file (tEXt or uncompressed iTXt chunk), if any.
+
+    Figures written with ``savefig(..., metadata={"Description": caption})`` carry their
+    caption with them, so a page that attaches the file gets the caption too.
+    """
+    if not png.startswith(_PNG_SIGNATURE):
+        return None
+    i = len(_PNG_SIGNATURE)
+    while i + 8 <= len(png):
+        n = int.from_bytes(png[i:i + 4], "big")
+        kind, data = png[i + 4:i + 8], png[i + 8:i + 8 + n]
+        i += 12 + n
+        if kind == b"tEXt":
+            key, _, text = data.partition(b"\0")
+            if key == b"Description":
+                return text.decode("latin-1")
+        elif kind == b"iTXt":
+            key, _, rest = data.partition(b"\0")
+            if key == b"Description" and rest[:1] == b"\0":      # not compressed
+                _lang, _, rest = rest[2:].partition(b"\0")
+                _translated, _, text = rest.partition(b"\0")
+                return text.decode("utf-8")
+        elif kind == b"IEND":
+            break
+    return None
 
 
 def _check_error(name: str, value: float | None) -> float | None:
@@ -194,6 +229,7 @@ def add_page(
     markdown_body: str,
     figures: Mapping[str, Figure | bytes] | None = None,
     files: Mapping[str, bytes | str] | None = None,
+    captions: Mapping[str, str] | None = None,
 ) -> ExtraPage:
     """Add an extra page to the report (linked from the index); same slug replaces.
 
@@ -208,9 +244,14 @@ def add_page(
         markdown_body: The page in Markdown (GitHub flavour; ``$$`` math allowed).
         figures: name → matplotlib Figure (rendered now) or PNG bytes.
         files: name → bytes or text, attached to the page.
+        captions: figure name → caption: what the figure shows and with which parameters
+            (run, seeds, widths, δ, λ ...). Default for a figure: the ``Description`` stored
+            in its PNG (:func:`png_caption`); a figure with neither is captioned with its
+            name, which the report's check flags (``theory.report.writer.figure_caption_problems``).
 
     Raises:
-        ValueError: For a bad slug, an empty title, a bad figure/file name or figure.
+        ValueError: For a bad slug, an empty title, a bad figure/file name or figure, a
+            caption for no figure or an empty caption.
     """
     if not isinstance(slug, str) or not _SLUG_RE.match(slug):
         raise ValueError(f"slug must match {_SLUG_RE.pattern}, got {slug!r}")
@@ -229,7 +270,18 @@ def add_page(
         if not _NAME_RE.match(name) or ".." in name or name.endswith(".png") and name[:-4] in dict(figs):
             raise ValueError(f"files: name must match {_NAME_RE.pattern} and not clash with a figure, got {name!r}")
         atts.append((name, data.encode() if isinstance(data, str) else bytes(data)))
-    page = ExtraPage(slug, title.strip(), markdown_body, tuple(figs), tuple(atts))
+    captions = dict(captions or {})
+    unknown = sorted(set(captions) - {n for n, _ in figs})
+    if unknown:
+        raise ValueError(f"captions: {unknown} name no figure of this page (figures: {[n for n, _ in figs]})")
+    if any(not isinstance(c, str) or not c.strip() for c in captions.values()):
+        raise ValueError("captions: every caption must be a non-empty string")
+    caps = []
+    for name, png in figs:
+        cap = captions.get(name) or png_caption(png)
+        if cap:
+            caps.append((name, cap.strip()))
+    page = ExtraPage(slug, title.strip(), markdown_body, tuple(figs), tuple(atts), captions=tuple(caps))
     with _LOCK:
         _PAGES[slug] = page
     return page
@@ -267,7 +319,8 @@ def to_jsonable(evs: Iterable[Evidence], pages: Iterable[ExtraPage]) -> dict[str
                       "carried_over": e.carried_over} for e in evs],
         "pages": [{"slug": p.slug, "title": p.title, "body": p.body,
                    "figures": [[n, b64(d)] for n, d in p.figures],
-                   "files": [[n, b64(d)] for n, d in p.files], "carried_over": p.carried_over}
+                   "files": [[n, b64(d)] for n, d in p.files], "carried_over": p.carried_over,
+                   "captions": [[n, c] for n, c in p.captions]}
                   for p in pages],
     }
 
@@ -283,7 +336,8 @@ def from_jsonable(data: Mapping[str, Any]) -> tuple[list[Evidence], list[ExtraPa
     pages = [ExtraPage(d["slug"], d["title"], d["body"],
                        tuple((n, unb64(b)) for n, b in d.get("figures", [])),
                        tuple((n, unb64(b)) for n, b in d.get("files", [])),
-                       bool(d.get("carried_over", False))) for d in data.get("pages", [])]
+                       bool(d.get("carried_over", False)),
+                       captions=tuple((n, c) for n, c in d.get("captions", []))) for d in data.get("pages", [])]
     return evs, pages
 
 

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -180,6 +181,48 @@ def _build(tmp: Path, table: dict[str, Comparison], claims: dict[str, Claim],
     _write_text(tmp / MARKER, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
+_FIGURE_RE = re.compile(r"<figure\b[^>]*>(.*?)</figure>", re.S)
+_IMG_RE = re.compile(r"<img\b[^>]*>")
+_SRC_RE = re.compile(r'src="([^"]*)"')
+_CAPTION_RE = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.S)
+#: a caption says what the figure shows and with which parameters: a few words at least
+MIN_CAPTION_WORDS = 4
+
+
+def figure_caption_problems(folder: str | Path) -> list[str]:
+    """Every figure of a written report (its HTML pages) without a real caption, one line each.
+
+    A figure must be an ``<img>`` inside ``<figure>`` with a ``<figcaption>`` of at least
+    :data:`MIN_CAPTION_WORDS` words that is not the image's file name (with or without
+    ``.png``). An empty list: every figure is captioned.
+    """
+    import html as _html
+
+    root = Path(folder)
+    out = []
+    for page in sorted(root.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        rel = page.relative_to(root).as_posix()
+        inside = 0
+        for fig in _FIGURE_RE.findall(text):
+            imgs = _IMG_RE.findall(fig)
+            inside += len(imgs)
+            caps = _CAPTION_RE.findall(fig)
+            cap = _html.unescape(re.sub(r"<[^>]+>", "", caps[0])).strip() if caps else ""
+            for img in imgs:
+                src = _html.unescape((_SRC_RE.findall(img) or [""])[0])
+                name = src.rsplit("/", 1)[-1]
+                if not cap:
+                    out.append(f"{rel}: {src}: no caption")
+                elif cap in (name, name.removesuffix(".png")) or len(cap.split()) < MIN_CAPTION_WORDS:
+                    out.append(f"{rel}: {src}: caption {cap!r} is only a file name or too short to say what "
+                               f"the figure shows and with which parameters")
+        outside = len(_IMG_RE.findall(text)) - inside
+        if outside:
+            out.append(f"{rel}: {outside} image(s) outside a <figure> with a caption")
+    return out
+
+
 def write_reports(
     out: str | Path,
     *,
@@ -212,6 +255,9 @@ def write_reports(
     """
     say = progress or (lambda _m: None)
     out = check_report_folder(out)
+    from theory.cache import load_rendered_math
+
+    load_rendered_math()  # the claim pages' math, rendered where each module was derived
     cov = dict(coverage or {})
     complete = bool(cov.get("complete"))
     table_, claims_, evs = _resolve(table, claims, evidence_list)
