@@ -503,6 +503,13 @@ def summary_markdown(metrics: dict) -> str:
     return "\n".join(L) + "\n"
 
 
+def _method_words(m: dict) -> str:
+    """A row's hyperparameters in words, for a caption."""
+    keep = ("objective", "width", "lr", "steps", "anneal", "coef", "l2", "grayscale")
+    return ", ".join(f"{k} {m[k]:g}" if isinstance(m[k], float) else f"{k} {m[k]}"
+                     for k in keep if k in m and m[k] not in (0, 0.0, False, None))
+
+
 def figures(results: dict, rf) -> None:
     """Test-environment accuracy trajectories (anneal steps marked) and Fig. 3's bars."""
     import matplotlib
@@ -528,7 +535,12 @@ def figures(results: dict, rf) -> None:
     ax[1].set_xticks(np.arange(len(DIAG)) + 0.4); ax[1].set_xticklabels(DIAG, fontsize=7)
     ax[1].set_ylabel("accuracy %"); ax[1].legend(fontsize=6)
     fig.tight_layout()
-    rf.save_figure(fig, "fig3_trajectories.png")
+    R = len(next(iter(results.values()))["per_restart"][f"{DIAG[0]}_acc"])
+    rf.save_figure(fig, "fig3_trajectories.png", caption=(
+        f"Colored MNIST on the real MNIST sample, {R} restarts per row. Left: test-environment accuracy "
+        f"(restart mean) over training for {', '.join(rows)}; dotted lines mark each row's anneal step. "
+        f"Right: Fig. 3's diagnostic inputs ({', '.join(DIAG)}), accuracy per row. Rows: "
+        + "; ".join(f"{r}: {_method_words(results[r]['method'])}" for r in rows) + "."))
     plt.close(fig)
 
 

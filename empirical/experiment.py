@@ -325,7 +325,9 @@ def assemble(plan: Plan, results: dict, rf) -> dict:
         fig, ax = plt.subplots(figsize=(3.2, 3.2))
         _plot_heatmap(ax, *map(np.asarray, m["_heatmap"]), f"{n} (Δ = {cfgall['configs'][n]['margin']:+g})")
         fig.tight_layout()
-        save_figure(fig, d / "heatmap.png")
+        save_figure(fig, d / "heatmap.png", caption=(
+            f"Decision function of the first seed's network, {_describe(cfgall, [n])}; "
+            f"{len(cfgall['seeds'])} seeds trained, {m['iterations']} iterations, two moons (App. B.2)."))
     wall = sum(m["train_wall_s"] + m["measure_wall_s"] for m in metrics.values())
     summ = {"device": env["device"], "torch": env["torch"], "seeds": len(cfgall["seeds"]),
             "iterations": cfgall["iterations"], "quick": cfgall["quick"], "wall_s": wall,
@@ -346,7 +348,7 @@ def assemble(plan: Plan, results: dict, rf) -> dict:
                "as the released script plots them); Welch 95 % intervals over seeds.\n\n"
                + fig1d_markdown(checks) + "\n")
     atomic_write_text(rf.path / "summary.md", md)
-    _figures(metrics, rf.path)
+    _figures(metrics, rf.path, cfgall)
     return {"configs": metrics, "summary": summ, "markdown": md}
 
 
@@ -368,7 +370,20 @@ def run_moons(out: str | Path = "runs", *, seeds: int | None = None, iterations:
     return res["configs"]
 
 
-def _figures(results: dict, root: Path) -> None:
+def _describe(cfgall: dict, names: list[str]) -> str:
+    """One clause per configuration: its non-default training settings (for figure captions)."""
+    base = Config("base").to_dict()
+    parts = []
+    for n in names:
+        c = cfgall["configs"][n]
+        diff = [f"{k} {c[k]:g}" if isinstance(c[k], float) else f"{k} {c[k]}"
+                for k in ("rotation", "depth", "width", "optimizer", "lr", "weight_decay", "dropout",
+                          "batchnorm", "sd", "iter_factor") if c.get(k) != base[k]]
+        parts.append(f"{n} (Δ = {c['margin']:+g}, width {c['width']}" + "".join(f", {d}" for d in diff) + ")")
+    return "; ".join(parts)
+
+
+def _figures(results: dict, root: Path, cfgall: dict) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -377,8 +392,9 @@ def _figures(results: dict, root: Path) -> None:
 
     fig1 = [n for n in ("plain_nonseparable", "plain", "sd") if n in results]
     fig6 = [n for n in results if n != "plain_nonseparable" and not n.startswith("fig1d_")]
-    _fig1d(results, root)
-    _margin_cdfs(results, root)
+    runs = f"{len(cfgall['seeds'])} seeds, {cfgall['iterations']} base iterations"
+    _fig1d(results, root, runs)
+    _margin_cdfs(results, root, runs)
     for fname, names in (("fig1.png", fig1), ("fig6.png", fig6)):
         if not names:
             continue
@@ -391,10 +407,13 @@ def _figures(results: dict, root: Path) -> None:
             ax.axis("on")
             _plot_heatmap(ax, *map(np.asarray, results[n]["_heatmap"]), n)
         fig.tight_layout()
-        save_figure(fig, root / fname)
+        what = "Fig. 1(a)–(c)" if fname == "fig1.png" else "Fig. 6 (App. B.2)"
+        save_figure(fig, root / fname, caption=(
+            f"{what} layout: decision function of the first seed's network for {_describe(cfgall, names)}; "
+            f"{runs}; SGD lr 1e-2 momentum 0.9 unless stated."))
 
 
-def _fig1d(results: dict, root: Path) -> None:
+def _fig1d(results: dict, root: Path, runs: str) -> None:
     """fig1d.png: seed-mean z1, z2 over training for the three cases (dotted/dashed/solid), per settings."""
     import matplotlib
     matplotlib.use("Agg")
@@ -420,10 +439,14 @@ def _fig1d(results: dict, root: Path) -> None:
         ax.grid(True, ls="--", lw=0.5, alpha=0.4)
         ax.legend(fontsize=5.5, loc="lower right")
     fig.tight_layout()
-    save_figure(fig, root / "fig1d.png")
+    save_figure(fig, root / "fig1d.png", caption=(
+        "Fig. 1(d): seed-mean responses z1 = |u1ᵀŷ(t)| and z2 = |u6ᵀŷ(t)| (u_j: eigenvectors of each "
+        "seed's NTK Gram matrix at initialization) over training, ± one std over seeds, for "
+        + "; ".join(f"{k} settings: " + ", ".join(f"{n} ({ls})" for n, ls in zip(c, ("dotted", "dashed", "solid")))
+                    for k, c in sets.items()) + f"; {runs}."))
 
 
-def _margin_cdfs(results: dict, root: Path) -> None:
+def _margin_cdfs(results: dict, root: Path, runs: str) -> None:
     """margins_cdf.png: per-point held-out margin CDFs (L2 and L∞), pooled over seeds (Fig. 2 style)."""
     import matplotlib
     matplotlib.use("Agg")
@@ -447,7 +470,9 @@ def _margin_cdfs(results: dict, root: Path) -> None:
         ax.grid(True, ls="--", lw=0.5, alpha=0.4)
     axes[1].legend(fontsize=6)
     fig.tight_layout()
-    save_figure(fig, root / "margins_cdf.png")
+    save_figure(fig, root / "margins_cdf.png", caption=(
+        f"Per-point signed margins of held-out two-moons points (same generator, other seed), L2 (left) "
+        f"and L∞ (right) by input-space ray search, pooled over seeds, for {', '.join(names)}; {runs}."))
 
 
 def _summary(res: dict) -> str:

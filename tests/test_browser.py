@@ -177,3 +177,11 @@ def test_the_check_can_fail(chromium, tmp_path):
     r = _render_all(chromium, tmp_path, [bad])["bad.html"]
     assert RAW_LATEX.search(r["text"]) and SYMPY_NAMES.search(r["text"])
     assert any("{" in m for m in r["maths"]) and r["scrollWidth"] > r["clientWidth"] and r["brokenImages"]
+
+
+def test_every_figure_of_the_report_has_a_caption(report_dir):
+    """Every figure (evidence, breakdown, the runs' PNGs) carries a caption with its parameters,
+    not a file name; in CI ``report_dir`` is the full report of ``pytest verify/``."""
+    from theory.report import figure_caption_problems
+
+    assert figure_caption_problems(report_dir) == []
