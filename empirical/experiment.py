@@ -44,7 +44,7 @@ import torch
 from empirical.measure import heatmap, heldout_margins, measure
 from empirical.ntk import FIG1D_FEATURES, feature_responses, ntk_gram_mlp, phi_func
 from empirical.sweep import Cell, Plan, Protocol
-from empirical.train import HELDOUT_SEED_OFFSET, Config, Model, app_b2_configs, can_group, make_heldout, train_group
+from empirical.train import FIG1D_WEIGHT_DECAY, HELDOUT_SEED_OFFSET, Config, Model, app_b2_configs, can_group, make_heldout, train_group
 
 QUICK_EXCLUDE = ("deeper", "longer", "fig1d_nonseparable_wd", "fig1d_plain_wd", "fig1d_sd_wd")
 # Fig. 1(d)'s three cases (dotted, dashed, solid) in our settings and in the released script's
@@ -151,7 +151,7 @@ TABLE_COLS = [("train_loss", "train loss", "{:.4f}"), ("accuracy", "train acc", 
               ("margin_mean", "margin mean", "{:.4f}"), ("margin_p10", "margin p10", "{:.4f}"),
               ("margin_min", "margin min", "{:.4f}"),
               ("reliance_normal", "reliance sin²", "{:.3f}"), ("flip_x2", "flip x2", "{:.3f}"),
-              ("z1", "z1 = |u1ᵀŷ|", "{:.2f}"), ("z2", "z2 = |u6ᵀŷ|", "{:.2f}"),
+              ("z1", "z1 = \\|u1ᵀŷ\\|", "{:.2f}"), ("z2", "z2 = \\|u6ᵀŷ\\|", "{:.2f}"),
               ("test_accuracy", "held-out acc", "{:.3f}"), ("test_l2_p10", "held-out L2 p10", "{:.4f}"),
               ("test_l2_min", "held-out L2 min", "{:.4f}"), ("test_linf_p10", "held-out L∞ p10", "{:.4f}"),
               ("test_linf_min", "held-out L∞ min", "{:.4f}")]
@@ -435,14 +435,15 @@ def _fig1d(results: dict, root: Path, runs: str) -> None:
                 ax.fill_between(d["steps"], np.maximum(m - sd, 1e-3), m + sd, color=col, alpha=0.12, lw=0)
         ax.set_yscale("log")
         ax.set_xlabel("iteration")
-        ax.set_title(f"Fig. 1(d), {setting} settings", fontsize=9)
+        ax.set_title(f"Fig. 1(d), {'our' if setting == 'ours' else setting} settings", fontsize=9)
         ax.grid(True, ls="--", lw=0.5, alpha=0.4)
         ax.legend(fontsize=5.5, loc="lower right")
     fig.tight_layout()
     save_figure(fig, root / "fig1d.png", caption=(
         "Fig. 1(d): seed-mean responses z1 = |u1ᵀŷ(t)| and z2 = |u6ᵀŷ(t)| (u_j: eigenvectors of each "
         "seed's NTK Gram matrix at initialization) over training, ± one std over seeds, for "
-        + "; ".join(f"{k} settings: " + ", ".join(f"{n} ({ls})" for n, ls in zip(c, ("dotted", "dashed", "solid")))
+        + "; ".join({"ours": "our settings", "released": f"the released script's settings (weight decay {FIG1D_WEIGHT_DECAY:g})"}.get(k, k)
+                    + ": " + ", ".join(f"{n} ({ls})" for n, ls in zip(c, ("dotted", "dashed", "solid")))
                     for k, c in sets.items()) + f"; {runs}."))
 
 

@@ -42,6 +42,9 @@ RAW_LATEX = re.compile(r"\\(frac|dot|hat|bar|tilde|alpha|beta|gamma|delta|eta|th
 SYMPY_NAMES = re.compile(r"elementwiseapplyfunction|applyfunc|MatrixSymbol|ImmutableMatrix|KroneckerDelta|"
                          r"kroneckerdelta|Symbol\(|Derivative\(|Lambda\(|Piecewise\(|Indexed\(|IndexedBase|"
                          r"LambertW\(|Integer\(|Rational\(", re.I)
+# A Markdown table that did not become a table (a cell with an unescaped "|" breaks it): its
+# delimiter row shows as text.
+RAW_TABLE = re.compile(r"\|\s*:?-{3,}:?\s*\|")
 
 
 def _chromium() -> str | None:
@@ -152,7 +155,7 @@ def test_every_page_renders_clean(chromium, report_dir):
     problems = []
     for page, r in results.items():
         text = r["text"]
-        for pat, what in ((RAW_LATEX, "raw LaTeX"), (SYMPY_NAMES, "SymPy name")):
+        for pat, what in ((RAW_LATEX, "raw LaTeX"), (SYMPY_NAMES, "SymPy name"), (RAW_TABLE, "raw Markdown table")):
             m = pat.search(text)
             if m:
                 problems.append(f"{page}: {what} {text[max(0, m.start() - 40):m.end() + 40]!r}")
@@ -169,13 +172,15 @@ def test_every_page_renders_clean(chromium, report_dir):
 
 
 def test_the_check_can_fail(chromium, tmp_path):
-    # A page with raw LaTeX, a SymPy name, braces in math and a 3000-px table must fail.
+    # A page with raw LaTeX, a SymPy name, a raw Markdown table, braces in math and a 3000-px
+    # table must fail.
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><body><p>\\dot{\\alpha} elementwiseapplyfunction(x)</p>'
+                   '<p>| a | b = |x| |\n|---|---|\n| 1 | 2 |</p>'
                    '<math><mi>{0,1}</mi></math><table style="width:3000px"><tr><td>x</td></tr></table>'
                    '<img src="missing.png"></body></html>')
     r = _render_all(chromium, tmp_path, [bad])["bad.html"]
-    assert RAW_LATEX.search(r["text"]) and SYMPY_NAMES.search(r["text"])
+    assert RAW_LATEX.search(r["text"]) and SYMPY_NAMES.search(r["text"]) and RAW_TABLE.search(r["text"])
     assert any("{" in m for m in r["maths"]) and r["scrollWidth"] > r["clientWidth"] and r["brokenImages"]
 
 
