@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.features import MLP, features_of, train, two_feature_data
+from empirical.features import EntkEnsemble, features_of, train, two_feature_data
 from empirical.runs import save_figure, write_run
 from empirical.sweep import Protocol
 
@@ -56,7 +56,7 @@ def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = L
                              sigma=DATA["sigma"], seed=1000 + s) for s in seeds]
     X = torch.tensor(np.stack([D[0] for D in data]), device=device)
     y = torch.tensor(np.stack([D[1] for D in data]), device=device)
-    m = MLP.init(S, width, DATA["d"], param, seed=[7919 * s + width for s in seeds], device=device)
+    m = EntkEnsemble.init(S, width, DATA["d"], param, seed=[7919 * s + width for s in seeds], device=device)
     K0 = m.ntk(X).cpu().numpy()
     t = time.perf_counter()
     info = train(m, X, y, loss, lam, max_iter=MAX_ITER.get(loss, 0), method=METHOD[loss])
