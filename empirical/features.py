@@ -109,6 +109,7 @@ class EntkEnsemble:
         if set(ens.params) != {_W, _V}:
             raise ValueError(f"ens must hold a bias-free one-hidden-layer MLP; got parameters {sorted(ens.params)}")
         self.ens, self.param, self.act = ens, param, act
+        self._f0: tuple | None = None      # (X, f(X; θ₀)) of the last centred call
 
     @classmethod
     def init(cls, B: int, width: int, d: int, param: str = "ntk", seed: int | list[int] = 0,
@@ -137,6 +138,26 @@ class EntkEnsemble:
         e.params = {k: v.detach()[sl] for k, v in self.ens.params.items()}
         e.params0 = {k: v[sl] for k, v in self.ens.params0.items()}
         e.seeds = self.ens.seeds[sl]
+        return EntkEnsemble(e, self.param, self.act)
+
+    def subset_trainable(self, idx) -> "EntkEnsemble":
+        """Members ``idx`` as a new ensemble with their own leaf parameters (copies) and θ₀."""
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach()[idx].clone().requires_grad_(True) for k, v in self.ens.params.items()}
+        e.params0 = {k: v[idx].clone() for k, v in self.ens.params0.items()}
+        e.seeds = [self.ens.seeds[i] for i in idx.tolist()]
+        return EntkEnsemble(e, self.param, self.act)
+
+    def merge(self, parts: list) -> "EntkEnsemble":
+        """This ensemble with members ``idx`` replaced by those of ``part``, for each (idx, part) in ``parts``."""
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach().clone() for k, v in self.ens.params.items()}
+        for idx, part in parts:
+            idx = torch.as_tensor(idx, dtype=torch.long)
+            for k in e.params:
+                e.params[k][idx] = part.ens.params[k].detach()
+        e.params = {k: v.requires_grad_(True) for k, v in e.params.items()}
         return EntkEnsemble(e, self.param, self.act)
 
     def clone(self) -> "EntkEnsemble":
@@ -190,8 +211,16 @@ class EntkEnsemble:
         return self.ens.forward(X, params, per_member=True)[..., 0]
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
-        """Centred output f̃(X) = f(X; θ) − f(X; θ₀), [B, n]."""
-        return self.raw(X) - self.raw(X, self.ens.params0).detach()
+        """Centred output f̃(X) = f(X; θ) − f(X; θ₀), [B, n].
+
+        f(X; θ₀) is cached for the last X (the same tensor object: training evaluates one X
+        hundreds of times; X must not be modified in place between calls), which halves the
+        forward passes of the centred objectives without changing a bit of the result.
+        """
+        if self._f0 is None or self._f0[0] is not X:
+            with torch.no_grad():
+                self._f0 = (X, self.raw(X, self.ens.params0))
+        return self.raw(X) - self._f0[1]
 
     def _wv(self, params: dict | None) -> tuple[torch.Tensor, torch.Tensor]:
         p = self.ens.params if params is None else params

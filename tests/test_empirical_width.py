@@ -142,3 +142,48 @@ def test_slope_and_interval():
     mu, lo, hi = t_interval(np.array([1.0, 2.0, 3.0]))
     # hand: mean 2, sd 1, t_{0.975, 2} = 4.302653 → half-width 4.302653/√3 = 2.484138
     assert mu == 2.0 and abs(hi - 2.0 - 2.484138) < 1e-6 and abs(2.0 - lo - 2.484138) < 1e-6
+
+
+def test_practitioner_objective_is_uncentred_weight_decay_toward_zero():
+    """``ce_wd0`` = Σ softplus(−y f(x; θ)) + λ/2‖θ‖² (uncentred f, anchor 0), by hand from the module's output."""
+    X, y = two_feature_data(8, 4, 1.5, 1.0, seed=3)
+    Xt, yt = torch.tensor(X)[None], torch.tensor(y)[None]
+    m = EntkEnsemble.init(1, 12, 4, "sp", seed=2)
+    f = m.raw(Xt)
+    sq = sum((p ** 2).sum() for p in m.parameters())
+    ref = torch.log1p(torch.exp(-yt * f)).sum() + 0.5 * 0.3 * sq
+    assert torch.allclose(objective(m, Xt, yt, "ce_wd0", 0.3), ref.reshape(1), rtol=1e-14)
+    # the centred objective at θ₀: CE of a zero output, no penalty
+    assert torch.allclose(objective(m, Xt, yt, "ce_wd", 0.3), torch.tensor([8 * np.log(2.0)], dtype=torch.float64))
+    with pytest.raises(ValueError, match="loss"):
+        objective(m, Xt, yt, "ce_wd1", 0.3)
+
+
+def test_members_match_single_networks_and_subsets():
+    """Member b of the ensemble = models.MLP built alone with seeds[b]; subsets and merges keep members."""
+    from empirical.models import MLP as Net
+
+    X = torch.tensor(np.stack([two_feature_data(6, 3, 1.0, 1.0, seed=s)[0] for s in range(3)]))
+    m = EntkEnsemble.init(3, 10, 3, "ntk", seed=[5, 9, 5])
+    for b, s in enumerate([5, 9, 5]):
+        net = Net(3, 10, 1, 1, param="ntk", act="gelu", bias=False, init="normal").double()
+        net.reset_parameters(torch.Generator().manual_seed(s))        # drawn in float64, as Ensemble does
+        assert torch.equal(net.layers[0].weight.detach(), m.W0[b])
+        assert torch.allclose(net(X[b])[:, 0], m.raw(X)[b], rtol=0, atol=1e-15)
+    sub = m.subset_trainable([2, 0])
+    with torch.no_grad():
+        for p in sub.parameters():
+            p += 1.0
+    back = m.merge([([2, 0], sub)])
+    assert torch.equal(back.raw(X)[[2, 0]], sub.raw(X[[2, 0]]))
+    assert torch.equal(back.raw(X)[1], m.raw(X)[1])
+    assert torch.equal(back(X)[1], m(X)[1])             # centred with the same θ₀
+
+
+def test_width_sweep_config_is_checked():
+    from empirical.width_sweep import QUICK, plan
+
+    with pytest.raises(ValueError, match="losses"):
+        plan({"config": {**QUICK, "losses": ["ce"]}})
+    p = plan({"config": {**QUICK, "only": {"ce_wd0": {"params": ["ntk"], "widths": [64]}}}})
+    assert [c.payload["width"] for c in p.cells if c.payload["loss"] == "ce_wd0"] == [64]
