@@ -1,26 +1,37 @@
 """Does the linearized theory (Eq. 3–11, Eq. 18) predict the trained network?
 
-For each width, parameterization ("ntk", "sp") and loss ("ce_wd" = Eq. 5 centred, i.e.
-CE + λ/2‖θ−θ₀‖²; "sd" = Eq. 17), and several seeds (batched):
+For each width, parameterization ("ntk", "sp") and loss, and several seeds (batched). Losses:
+``"ce_wd"`` = Eq. 5 centred, i.e. CE + λ/2‖θ−θ₀‖² on f̃ = f − f(·; θ₀); ``"sd"`` = Eq. 17 on
+f̃; ``"ce_wd0"`` = the practitioner's objective, CE + λ/2‖θ‖² (weight decay toward 0) on the
+uncentred f (ŷ₀ ≠ 0), which §3's "without loss of generality" centring stands in for.
 
 1. Θ₀ = Φ₀Φ₀ᵀ at initialization (analytic, chunked over hidden units; Φ₀ never formed);
 2. (s, U) of YΦ₀ = U S Vᵀ from Y Θ₀ Y = U S² Uᵀ (Definition 1; m ≥ n so U is n × n);
 3. the engine's prediction z* = ``solve_fixed_points(s, U, λ, "eq9")`` (Eq. 9 exact dual,
-   z* = λ⁻¹ S² Uᵀ α*, Eq. 11) for CE + weight decay, ``"sd"`` (Eq. 18) for SD;
-4. the network f̃ = f − f(·; θ₀) trained to its optimum (float64; CE + weight decay by
-   L-BFGS, SD by minimum-norm Gauss–Newton from θ₀, see
-   :func:`empirical.features.gauss_newton_sd`; max|∇| reported) and its measured response
-   z = Uᵀ Y (ŷ − ŷ₀) (Eq. 4, centred);
-5. gap = ‖z* − z‖ / ‖z*‖ and kernel change ‖Θ_T − Θ₀‖_F / ‖Θ₀‖_F;
-6. the decay of both with width as a power law, width^p, fitted per seed in log-log
-   (:func:`decay_fit`; all widths, widths ≥ 256, and consecutive pairs).
+   z* = λ⁻¹ S² Uᵀ α*, Eq. 11) for both CE objectives, ``"sd"`` (Eq. 18) for SD;
+4. the network trained to its optimum (float64; CE objectives by L-BFGS, SD by
+   minimum-norm Gauss–Newton from θ₀, see :func:`empirical.features.gauss_newton_sd`;
+   max|∇| reported) and its measured response z = Uᵀ Y ŷ (Eq. 4; ŷ = f̃ for the centred
+   objectives, ŷ = f for ``"ce_wd0"``);
+5. gap = ‖z* − z‖ / ‖z*‖ and kernel change ‖Θ_T − Θ₀‖_F / ‖Θ₀‖_F; for ``"ce_wd0"`` also the
+   distance to the centred optimum's z, ‖z(ce_wd0) − z(ce_wd)‖/‖z(ce_wd)‖ (``wlog_gap``), and
+   ‖θ* − θ₀‖/‖θ₀‖;
+6. decoupling (Eq. 18 vs Eq. 9 and Thm. 2): every seed is also trained on the same draw with
+   feature 1's strength a(1 ± EPS) (same θ₀; from the unperturbed optimum), and dz_k/ds_1 is
+   read by central differences, z_k in the unperturbed basis U (fixed U, as Thm. 2 and Eq. 18
+   vary s), s_1 = feature 1's singular value (:func:`empirical.features.feature_directions`);
+   the engine's dz_k*/ds_1 for the same Φ₀'s beside it (:func:`_measure`);
+7. the decay of gaps and kernel change with width as a power law, width^p, fitted per seed
+   in log-log (:func:`decay_fit`; all widths, widths ≥ 256, and consecutive pairs).
 
 For SD the gap is round-off by construction (SD's optimum interpolates the per-example
-ŷ*, which the engine's Eq. 18 also gives, whatever the kernel does), so it tests the
-training, not laziness; its kernel change is still informative.
+ŷ* = y·m*, which the engine's Eq. 18 also gives, whatever the kernel does), so SD is tested
+by its decoupling instead (step 6); its kernel change is still informative. For the same
+reason SD's fixed-U derivatives vanish exactly at every width: with m ≥ n its optimum does
+not depend on the features at all.
 
 Data: :func:`empirical.features.two_feature_data` with n = 32, d = 8, a = 2, b = 1, τ = 0.5,
-σ = 0.3 (a fresh draw per seed). λ = 0.1 for both losses, the same for both
+σ = 0.3 (a fresh draw per seed). λ = 0.1 for every loss, the same for both
 parameterizations (so in "sp", where Θ₀ grows ∝ width, the relative regularization
 weakens with width; the engine is given that Φ₀, so its prediction stays self-consistent).
 """
