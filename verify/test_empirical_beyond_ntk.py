@@ -26,7 +26,10 @@ Width sweep (centred GELU MLP, CE + λ/2‖θ−θ₀‖² = Eq. 5 centred, λ =
   CE + weight decay: |dz2/ds1| of order 0.1–2 (coupled, Eq. 9 / Thm. 2), ≥ 1e6 times SD's,
   and it follows the engine's dz2*/ds1 for the same Φ₀ more closely as width grows: the
   largest per-seed deviation relative to the engine's mean |dz2*/ds1| decreases at every
-  width step and is < 10 % at 1024 (measured 0.44 → 0.02 in NTK, 1.0 → 0.03 in SP).
+  width step and is < 10 % at 1024 (measured 0.44 → 0.02 in NTK, 1.0 → 0.03 in SP). Not
+  asserted: in the full run (10 seeds, ``empirical/results/width_sweep_cpu/``) the SP deviation
+  is not monotone (0.27 at 64, 0.45 at 256), < 10 % from 1024 on in both parameterizations
+  (0.021 / 0.069) and 0.5 % / 0.3 % at 8192.
 * "Without loss of generality" (§3, Eq. 3–5: centred output and weight decay toward θ₀):
   the practitioner's objective, CE + λ/2‖θ‖² on the uncentred network (NTK parameterization,
   widths 64 and 256 here; every width and SP in the CLI's quick and full runs), reaches an
@@ -35,6 +38,9 @@ Width sweep (centred GELU MLP, CE + λ/2‖θ−θ₀‖² = Eq. 5 centred, λ =
   at width 64, 0.48 vs 0.04 at 256), more at the wider width for every seed, and whose parameters have moved by ‖θ* − θ₀‖/‖θ₀‖ > 0.5
   (measured ≈ 1: weight decay toward 0 pulls θ out of the lazy neighbourhood of θ₀, the more
   parameters the stronger). The centring is not w.l.o.g. for the regularised objective.
+  Not asserted (full run): the w.l.o.g. gap grows ≈ width^+0.21 up to 1.0, and at NTK widths
+  4096–8192 the practitioner's network collapses to (nearly) the zero function (θ = 0 is a
+  stationary point of CE + λ/2‖θ‖² for this bias-free GELU net).
 
 Controlled starvation (slopes vs a², 10 seeds):
 * CE + weight decay, NTK and SP, widths 32 and 256: the behavioural reliance on feature 2
