@@ -81,7 +81,8 @@ def _pick(z: np.ndarray, j: np.ndarray, sign: np.ndarray) -> np.ndarray:
     return sign * np.take_along_axis(z, j[:, None], 1)[:, 0]
 
 
-def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = LAM, device="cpu") -> dict:
+def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = LAM, device="cpu",
+             perturb: bool = True) -> dict:
     """One (width, param, loss) cell: every seed at a, a(1 − EPS), a(1 + EPS) trained as one program.
 
     Per seed, copy 0 (strength a) gives the gap to the engine and the kernel change; the
@@ -94,12 +95,13 @@ def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = L
     ``…_lin``: the same derivative of the engine's optimum ŷ* = Y U' z*(s', U') of each
     copy's linearized problem (Eq. 9 for the CE objectives, Eq. 18 for SD).
     For ``"ce_wd0"`` ŷ is the uncentred output f(X; θ*) and ``z0`` the response of f(X; θ₀).
+    ``perturb=False``: copy 0 only (no decoupling derivatives).
     """
     from theory.engine.fixed_points import solve_fixed_points
 
-    S, A = len(seeds), 3
     a0, b = DATA["a"], DATA["b"]
-    a_list = [a0, a0 * (1 - EPS), a0 * (1 + EPS)]
+    a_list = [a0, a0 * (1 - EPS), a0 * (1 + EPS)] if perturb else [a0]
+    S, A = len(seeds), len(a_list)
     kw = {"tau": DATA["tau"], "sigma": DATA["sigma"]}
     n, d = DATA["n"], DATA["d"]
     data, ref1, ref2 = [], [], []
@@ -131,18 +133,32 @@ def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = L
     m0, mp = m.subset_trainable(i0), m.subset_trainable(ip)
     kw_train = {"max_iter": MAX_ITER.get(loss, 0), "method": METHOD[loss], "gtol": GTOL[loss]}
     info = train(m0, X[i0], y[i0], loss, lam, **kw_train)
-    with torch.no_grad():
-        for k, p in mp.ens.params.items():
-            p.copy_(m0.ens.params[k].repeat_interleave(A - 1, dim=0))
-    info_p = train(mp, X[ip], y[ip], loss, lam, **kw_train)
+    if perturb:
+        with torch.no_grad():
+            for k, p in mp.ens.params.items():
+                p.copy_(m0.ens.params[k].repeat_interleave(A - 1, dim=0))
+        info_p = train(mp, X[ip], y[ip], loss, lam, **kw_train)
     t_train = time.perf_counter() - t
-    m = m.merge([(i0, m0), (ip, mp)])
+    m = m.merge([(i0, m0), (ip, mp)] if perturb else [(i0, m0)])
     KT = m.ntk(X).cpu().numpy()
     with torch.no_grad():
         yh = output(m, X, loss).cpu().numpy()
     zm = _z(U, yh, yn)
     gaps = np.linalg.norm(zp[i0] - zm[i0], axis=1) / np.linalg.norm(zp[i0], axis=1)
     kc = np.linalg.norm(KT - K0, axis=(1, 2)) / np.linalg.norm(K0, axis=(1, 2))
+    out = {"width": width, "param": param, "loss": loss, "gap": gaps.tolist(),
+           "gap_mean": float(np.mean(gaps)), "kernel_change": kc[i0].tolist(),
+           "kernel_change_mean": float(kc[i0].mean()), "grad_max": np.asarray(info["grad_max"]).tolist(),
+           "iterations": info["iterations"], "gn_iterations": info["gn_iterations"], "train_s": t_train,
+           "z_pred_top2": zp[i0, :2].tolist(), "z_meas_top2": zm[i0, :2].tolist(),
+           "z_meas": zm[i0].tolist(), "z_pred": zp[i0].tolist(),
+           "ov": np.minimum(fd["ov1"], fd["ov2"])[i0].tolist()}
+    if loss == "ce_wd0":
+        out["z0"] = _z(U, f0, yn)[i0].tolist()               # response of the untrained output f(X; θ₀)
+        out["theta_dist_rel"] = (m.flat() - m.flat(m.ens.params0)).norm(dim=1)[i0].div(
+            m.flat(m.ens.params0).norm(dim=1)[i0]).tolist()   # ‖θ* − θ₀‖ / ‖θ₀‖
+    if not perturb:
+        return out
     # decoupling: central differences between copies 2 (a(1+EPS)) and 1 (a(1-EPS))
     s1 = np.take_along_axis(s_, fd["j1"][:, None], 1)[:, 0]
     ds1 = s1[i0 + 2] - s1[i0 + 1]
@@ -159,19 +175,8 @@ def _measure(width: int, param: str, loss: str, seeds: list[int], lam: float = L
             "dz1_ds1": (fixed(yh, 1, 2) - fixed(yh, 1, 1)) / ds1,
             "dz1_ds1_lin": (fixed(yl, 1, 2) - fixed(yl, 1, 1)) / ds1,
             "dz2_ds1_own": (own[i0 + 2] - own[i0 + 1]) / ds1}
-    out = {"width": width, "param": param, "loss": loss, "gap": gaps.tolist(),
-           "gap_mean": float(np.mean(gaps)), "kernel_change": kc[i0].tolist(),
-           "kernel_change_mean": float(kc[i0].mean()), "grad_max": np.asarray(info["grad_max"]).tolist(),
-           "grad_max_perturbed": float(np.max(info_p["grad_max"])),
-           "iterations": info["iterations"], "gn_iterations": info["gn_iterations"], "train_s": t_train,
-           "z_pred_top2": zp[i0, :2].tolist(), "z_meas_top2": zm[i0, :2].tolist(),
-           "z_meas": zm[i0].tolist(), "z_pred": zp[i0].tolist(), "ds1": ds1.tolist(),
-           "ov": np.minimum(fd["ov1"], fd["ov2"])[i0].tolist(),
-           **{k: v.tolist() for k, v in resp.items()}}
-    if loss == "ce_wd0":
-        out["z0"] = _z(U, f0, yn)[i0].tolist()               # response of the untrained output f(X; θ₀)
-        out["theta_dist_rel"] = (m.flat() - m.flat(m.ens.params0)).norm(dim=1)[i0].div(
-            m.flat(m.ens.params0).norm(dim=1)[i0]).tolist()   # ‖θ* − θ₀‖ / ‖θ₀‖
+    out.update({"grad_max_perturbed": float(np.max(info_p["grad_max"])), "ds1": ds1.tolist(),
+                **{k: v.tolist() for k, v in resp.items()}})
     return out
 
 
@@ -181,7 +186,8 @@ def plan(opts: dict):
     Options: ``quick`` (QUICK: widths 16–1024, 5 seeds; else FULL: 16–8192, 10 seeds),
     ``seeds`` (number of seeds, >= 2; overrides the configuration's), ``config`` (a full
     override with QUICK's keys, for tests; an optional ``"only"`` maps a loss to the
-    ``{"params": [...], "widths": [...]}`` it is run at, default all).
+    ``{"params": [...], "widths": [...]}`` it is run at, default all; an optional
+    ``"perturb"`` lists the losses that get the decoupling copies, default all).
     """
     from empirical.sweep import Cell, Plan
 
@@ -191,15 +197,19 @@ def plan(opts: dict):
         if int(opts["seeds"]) != opts["seeds"] or opts["seeds"] < 2:
             raise ValueError(f"--seeds must be an integer >= 2 (power-law fits per seed); got {opts['seeds']!r}")
         cfg["seeds"] = int(opts["seeds"])
-    bad = set(cfg["losses"]) - set(LOSSES) | set(cfg["params"]) - set(PARAMS)
+    bad = (set(cfg["losses"]) - set(LOSSES)) | (set(cfg["params"]) - set(PARAMS)) \
+        | (set(cfg.get("perturb", [])) - set(cfg["losses"]))
     if bad or int(cfg["seeds"]) < 2 or len(cfg["widths"]) < 2:
-        raise ValueError(f"config needs losses in {LOSSES}, params in {PARAMS}, >= 2 seeds and >= 2 widths; "
+        raise ValueError(f"config needs losses in {LOSSES}, params in {PARAMS}, perturb within losses, >= 2 seeds "
+                         f"and >= 2 widths; "
                          f"got {cfg!r}")
     only = cfg.get("only", {})
     config = {**cfg, "data": DATA, "lam": LAM, "eps": EPS, "gtol": GTOL, "act": "gelu", "quick": quick,
               "model": "models.Ensemble of models.MLP(d, width, 1, 1, bias=False, init='normal'), float64",
               "optimizer": "CE (both anchors): L-BFGS float64; SD: Gauss-Newton float64"}
-    cells = [Cell(f"{p}_{l}_w{w}", {"width": w, "param": p, "loss": l, "seeds": list(range(cfg["seeds"]))})
+    perturb = cfg.get("perturb", cfg["losses"])
+    cells = [Cell(f"{p}_{l}_w{w}", {"width": w, "param": p, "loss": l, "seeds": list(range(cfg["seeds"])),
+                                    "perturb": l in perturb})
              for p in cfg["params"] for l in cfg["losses"] for w in cfg["widths"]
              if p in only.get(l, {}).get("params", [p]) and w in only.get(l, {}).get("widths", [w])]
     folder = "width_sweep_quick" if quick else "width_sweep"
@@ -211,7 +221,8 @@ def plan(opts: dict):
 
 
 def run_cell(payload: dict, device, **_) -> dict:
-    return _measure(payload["width"], payload["param"], payload["loss"], payload["seeds"], device=device)
+    return _measure(payload["width"], payload["param"], payload["loss"], payload["seeds"], device=device,
+                    perturb=payload.get("perturb", True))
 
 
 def _add_wlog(rows: list[dict]) -> None:
@@ -336,6 +347,7 @@ def _figure(res: dict, root: Path) -> None:
     for p in res["config"]["params"]:
         for l in res["config"]["losses"]:
             r = sorted((x for x in res["rows"] if x["param"] == p and x["loss"] == l), key=lambda x: x["width"])
+            r = [x for x in r if "dz2_ds1" in x]
             if not r:
                 continue
             w = [x["width"] for x in r]
