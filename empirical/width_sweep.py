@@ -187,7 +187,7 @@ def plan(opts: dict):
     ``seeds`` (number of seeds, >= 2; overrides the configuration's), ``config`` (a full
     override with QUICK's keys, for tests; an optional ``"only"`` maps a loss to the
     ``{"params": [...], "widths": [...]}`` it is run at, default all; an optional
-    ``"perturb"`` lists the losses that get the decoupling copies, default all).
+    ``"perturb"`` maps a loss to the params whose cells get the decoupling copies, default all).
     """
     from empirical.sweep import Cell, Plan
 
@@ -198,7 +198,7 @@ def plan(opts: dict):
             raise ValueError(f"--seeds must be an integer >= 2 (power-law fits per seed); got {opts['seeds']!r}")
         cfg["seeds"] = int(opts["seeds"])
     bad = (set(cfg["losses"]) - set(LOSSES)) | (set(cfg["params"]) - set(PARAMS)) \
-        | (set(cfg.get("perturb", [])) - set(cfg["losses"]))
+        | (set(cfg.get("perturb", {})) - set(cfg["losses"]))
     if bad or int(cfg["seeds"]) < 2 or len(cfg["widths"]) < 2:
         raise ValueError(f"config needs losses in {LOSSES}, params in {PARAMS}, perturb within losses, >= 2 seeds "
                          f"and >= 2 widths; "
@@ -207,9 +207,9 @@ def plan(opts: dict):
     config = {**cfg, "data": DATA, "lam": LAM, "eps": EPS, "gtol": GTOL, "act": "gelu", "quick": quick,
               "model": "models.Ensemble of models.MLP(d, width, 1, 1, bias=False, init='normal'), float64",
               "optimizer": "CE (both anchors): L-BFGS float64; SD: Gauss-Newton float64"}
-    perturb = cfg.get("perturb", cfg["losses"])
+    perturb = cfg.get("perturb", {l: cfg["params"] for l in cfg["losses"]})
     cells = [Cell(f"{p}_{l}_w{w}", {"width": w, "param": p, "loss": l, "seeds": list(range(cfg["seeds"])),
-                                    "perturb": l in perturb})
+                                    "perturb": p in perturb.get(l, [])})
              for p in cfg["params"] for l in cfg["losses"] for w in cfg["widths"]
              if p in only.get(l, {}).get("params", [p]) and w in only.get(l, {}).get("widths", [w])]
     folder = "width_sweep_quick" if quick else "width_sweep"

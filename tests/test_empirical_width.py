@@ -187,3 +187,7 @@ def test_width_sweep_config_is_checked():
         plan({"config": {**QUICK, "losses": ["ce"]}})
     p = plan({"config": {**QUICK, "only": {"ce_wd0": {"params": ["ntk"], "widths": [64]}}}})
     assert [c.payload["width"] for c in p.cells if c.payload["loss"] == "ce_wd0"] == [64]
+    p = plan({"config": {**QUICK, "perturb": {"sd": ["sp"]}}})
+    assert {(c.payload["param"], c.payload["loss"]) for c in p.cells if c.payload["perturb"]} == {("sp", "sd")}
+    with pytest.raises(ValueError, match="perturb"):
+        plan({"config": {**QUICK, "losses": ["sd"], "perturb": {"ce_wd": ["ntk"]}}})

@@ -26,9 +26,9 @@ Width sweep (centred GELU MLP, CE + λ/2‖θ−θ₀‖² = Eq. 5 centred, λ =
   CE + weight decay: |dz2/ds1| of order 0.1–2 (coupled, Eq. 9 / Thm. 2), ≥ 1e6 times SD's,
   and it follows the engine's dz2*/ds1 for the same Φ₀ more closely as width grows: the
   largest per-seed deviation relative to the engine's mean |dz2*/ds1| decreases at every
-  width step and is < 10 % at 1024 (measured 0.44 → 0.02 in NTK, 1.0 → 0.03 in SP). Not
-  asserted: in the full run (10 seeds, ``empirical/results/width_sweep_cpu/``) the SP deviation
-  is not monotone (0.27 at 64, 0.45 at 256), < 10 % from 1024 on in both parameterizations
+  width step and is < 10 % at 1024 (NTK, measured 0.44 → 0.02; SP in the CLI's quick run
+  1.0 → 0.03, not asserted). Not asserted: in the full run (10 seeds,
+  ``empirical/results/width_sweep_cpu/``) the SP deviation is not monotone (0.27 at 64, 0.45 at 256), < 10 % from 1024 on in both parameterizations
   (0.021 / 0.069) and 0.5 % / 0.3 % at 8192.
 * "Without loss of generality" (§3, Eq. 3–5: centred output and weight decay toward θ₀):
   the practitioner's objective, CE + λ/2‖θ‖² on the uncentred network (NTK parameterization,
@@ -95,9 +95,11 @@ from empirical.width_sweep import QUICK as _WQ  # noqa: E402
 
 # The CLI's quick width sweep, with the practitioner's objective (ce_wd0) at two widths in NTK
 # parameterization only: its L-BFGS from θ₀ travels far (700–2000 iterations), and the whole
-# quick set of ce_wd0 cells would add ~70 s of CPU to this module (its decoupling copies are
-# not asserted here, so they are left out too).
-VERIFY_SWEEP = {**_WQ, "only": {"ce_wd0": {"params": ["ntk"], "widths": [64, 256]}}, "perturb": ["ce_wd", "sd"]}
+# quick set of ce_wd0 cells would add ~70 s of CPU to this module. The decoupling copies
+# (a(1 ± 0.05)) only where asserted: SD in both parameterizations, CE + weight decay in NTK
+# (its SP coupling is in the CLI's quick and full runs).
+VERIFY_SWEEP = {**_WQ, "only": {"ce_wd0": {"params": ["ntk"], "widths": [64, 256]}},
+                "perturb": {"ce_wd": ["ntk"], "sd": ["ntk", "sp"]}}
 
 EXPECTED: dict = {}   # no printed claims of the theory: this module measures trained networks against Eq. 9 / Eq. 18 / Thm. 2
 
@@ -155,16 +157,19 @@ def test_ntk_gap_decays_faster_than_inverse_sqrt_width(sweep):
 def test_sd_decoupled_ce_coupled(sweep):
     """Eq. 18 vs Eq. 9 at fixed U: SD's optimum does not respond to s1; CE + weight decay's does."""
     for p in ("ntk", "sp"):
-        for x, c in zip(_rows(sweep, p, "sd"), _rows(sweep, p, "ce_wd")):
+        ce_rows = {x["width"]: x for x in _rows(sweep, p, "ce_wd") if "dz2_ds1" in x}
+        assert p == "sp" or len(ce_rows) == 4
+        for x in _rows(sweep, p, "sd"):
             assert max(x["grad_max"]) < 1e-10 and x["grad_max_perturbed"] < 1e-10, (p, x["width"])
             # GN reaches |ŷ − ŷ*| ≤ 1e-13 per example: |Δz| ≤ 2√n·1e-13 ≈ 1e-12 over ds1 ≥ 0.1
             sd = max(max(abs(v) for v in x["dz2_ds1"]), max(abs(v) for v in x["dz1_ds1"]))
             assert sd < 1e-9, (p, x["width"], sd)
-            ce = max(abs(v) for v in c["dz2_ds1"])
-            assert ce > 1e6 * max(sd, 1e-15), (p, x["width"], ce, sd)
+            if x["width"] in ce_rows:
+                ce = max(abs(v) for v in ce_rows[x["width"]]["dz2_ds1"])
+                assert ce > 1e6 * max(sd, 1e-15), (p, x["width"], ce, sd)
 
 
-@pytest.mark.parametrize("param", ["ntk", "sp"])
+@pytest.mark.parametrize("param", ["ntk"])
 def test_ce_coupling_follows_the_engine_with_width(sweep, param):
     """CE + weight decay: the trained dz2/ds1 approaches Eq. 9's dz2*/ds1 for the same Φ₀ as width grows."""
     import numpy as np
