@@ -1,8 +1,8 @@
-"""eNTK benchmark: analytic chunked Gram (empirical.features.MLP.ntk) vs a per-example autograd loop.
+"""eNTK benchmark: analytic chunked Gram (empirical.features.EntkEnsemble.ntk) vs a per-example autograd loop.
 
 The loop (the baseline) computes each row ∂f(x_i)/∂θ by one backward pass, stacks Φ₀
 (n × m) and forms Φ₀Φ₀ᵀ. The project's route never forms Φ₀: it accumulates
-c_v²[R Rᵀ + c_w²(X Xᵀ) ⊙ (G Gᵀ)] over chunks of hidden units (see ``MLP.ntk``). For each
+c_v²[R Rᵀ + c_w²(X Xᵀ) ⊙ (G Gᵀ)] over chunks of hidden units (see ``EntkEnsemble.ntk``). For each
 width, in one run, it prints both wall times (median of ``--repeat`` runs), their ratio,
 the max abs difference of the two Gram matrices, and the working memory of each route
 (Φ₀: n·m doubles; chunked: a few n × chunk blocks).
@@ -19,18 +19,17 @@ import time
 import numpy as np
 import torch
 
-from empirical.features import MLP, two_feature_data
+from empirical.features import EntkEnsemble, two_feature_data
 
 
-def autograd_loop(m: MLP, X: torch.Tensor) -> torch.Tensor:
-    """Θ₀ by n backward passes (copy 0 of the batch)."""
+def autograd_loop(m: EntkEnsemble, X: torch.Tensor) -> torch.Tensor:
+    """Θ₀ by n backward passes through the module's forward (copy 0 of the batch)."""
     rows = []
     for i in range(X.shape[1]):
-        W = m.W0.clone().requires_grad_(True)
-        v = m.v0.clone().requires_grad_(True)
-        out = m.raw(X[:, i:i + 1], W, v)[0, 0]
-        gW, gv = torch.autograd.grad(out, (W, v))
-        rows.append(torch.cat([gW[0].reshape(-1), gv[0]]))
+        p = {k: v.clone().requires_grad_(True) for k, v in m.ens.params0.items()}
+        out = m.raw(X[:, i:i + 1], p)[0, 0]
+        g = torch.autograd.grad(out, list(p.values()))
+        rows.append(torch.cat([gi[0].reshape(-1) for gi in g]))
     Phi = torch.stack(rows)
     return Phi @ Phi.T
 
@@ -62,7 +61,7 @@ def main(argv=None) -> list[dict]:
     print("| width | params m | chunked s | autograd loop s | ratio | max abs diff | Φ₀ MB | chunked MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for w in a.widths:
-        m = MLP.init(1, w, a.d, "ntk", seed=0)
+        m = EntkEnsemble.init(1, w, a.d, "ntk", seed=0)
         t1, K1 = _median_time(lambda: m.ntk(Xt, chunk=a.chunk)[0], a.repeat)
         t2, K2 = _median_time(lambda: autograd_loop(m, Xt), a.repeat)
         params = w * (a.d + 1)

@@ -1,14 +1,22 @@
-"""Two-feature binary data, a batched one-hidden-layer MLP (GELU or ReLU), its eNTK, and training.
+"""The eNTK experiments' network (a :class:`empirical.models.Ensemble` of one-hidden-layer
+:class:`empirical.models.MLP` s), its closed-form Jacobian and eNTK, and training to the optimum.
 
-Shared by :mod:`empirical.width_sweep` and :mod:`empirical.starvation` (Eq. 9, Eq. 18, Thm. 2 on trained networks).
-Everything runs in float64 (kernel eigendecompositions and the engine's 1e-12 residuals
-need it).
+Shared by :mod:`empirical.width_sweep` and :mod:`empirical.starvation` (Eq. 9, Eq. 18, Thm. 2
+on trained networks). Everything runs in float64 (kernel eigendecompositions and the
+engine's 1e-12 residuals need it).
 
 Data: :mod:`empirical.data.synthetic` (two-feature and block designs).
 
-Model (:class:`MLP`), B independent copies batched (seeds × sweep points):
+Model (:class:`EntkEnsemble`): B copies of ``models.MLP(d, width, 1, 1, param, act,
+bias=False, init="normal")`` (seeds × sweep points) run as one ``models.Ensemble``, so
 
     f(x) = c_v · v · φ(c_w · W x),   W ∈ R^{w×d}, v ∈ R^w, no biases,
+
+with W = ``layers.0.weight`` [B, w, d] and v = ``layers.1.weight`` [B, 1, w] read off the
+ensemble's stacked parameters. The forward pass is the module's (``torch.func`` over
+``models.MLP``); only the Jacobian and the eNTK are written in closed form here (checked
+against ``torch.func.jacrev`` of the module in the tests), because the chunked eNTK never
+forms the n × m Jacobian.
 
 φ = GELU by default (ReLU available). Why not ReLU: with ReLU, L-BFGS on CE + λ/2‖θ−θ₀‖²
 stalls at max|∇| ~ 1e-2 after 3,000 iterations (measured, widths 16–1024): the minimiser
@@ -18,16 +26,26 @@ with the engine needs. GELU is smooth and ReLU-shaped.
 
 * ``"ntk"`` parameterization: W, v ~ N(0, 1) and (c_w, c_v) = (1/√d, 1/√w) (Eq. 1 with
   γ = 1 scaling, Jacot et al.);
-* ``"sp"`` (standard): W ~ N(0, 1/d), v ~ N(0, 1/w), (c_w, c_v) = (1, 1).
+* ``"sp"`` (standard, ``models.MLP(param="standard")``): W ~ N(0, 1/d), v ~ N(0, 1/w),
+  (c_w, c_v) = (1, 1).
 
 Both compute the same function distribution at init; they differ in the gradients, hence
 in Φ₀ and in what gradient-based training / the θ-penalty does.
 
+Seeds: member b is drawn from its own generator ``torch.Generator().manual_seed(seeds[b])``
+(W, then v), as ``models.Ensemble`` does for every experiment. An int ``seed`` means the
+seeds ``seed, seed + 1, …, seed + B − 1``. (The former stand-alone class drew all B copies
+of an int seed from one generator; for B = 1 the draws are the same, and every experiment
+passes one seed per copy, whose draws are unchanged.)
+
 Centring (Eq. 3). The network used for training is f̃(x; θ) = f(x; θ) − f(x; θ₀), so ŷ₀ = 0
 exactly and Eq. 5's loss on ŷ = Φ₀θ (centred θ) is the linearization of the trained loss.
 Eq. 5's ‖θ‖² in centred coordinates is λ/2 ‖θ − θ₀‖² (weight decay toward the
-initialization); that is the "CE + weight decay" objective here. SD is Eq. 17:
-Σ log(1 + e^{−yŷ}) + λ/2 ‖ŷ‖², with no penalty on θ.
+initialization); that is the "CE + weight decay" objective here (``"ce_wd"``). The
+practitioner's objective, the one the paper's "without loss of generality" stands in for,
+is ``"ce_wd0"``: CE on the *uncentred* output f(x; θ) (ŷ₀ ≠ 0) + λ/2 ‖θ‖² (weight decay
+toward 0). SD is Eq. 17: Σ log(1 + e^{−yŷ}) + λ/2 ‖ŷ‖² on the centred output, no penalty
+on θ. The objectives are :mod:`empirical.objectives`' classes (sum reduction, as printed).
 
 Training (:func:`train`): for SD, minimum-norm Gauss–Newton (:func:`gauss_newton_sd`; SD's
 optimum is an interpolation of per-example targets, where L-BFGS crawled to max|∇| ~ 1e-2);
@@ -42,24 +60,27 @@ for these (strongly convex in the linearized model) objectives.
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from empirical.data.synthetic import block_feature_data, block_references, two_feature_data  # noqa: F401
+from empirical.models import MLP, Ensemble
+from empirical.objectives import SD, CEWeightDecay
 
 DTYPE = torch.float64
 PARAMS = ("ntk", "sp")
-LOSSES = ("ce_wd", "sd")
+LOSSES = ("ce_wd", "sd", "ce_wd0")
 ACTS = ("gelu", "relu")
 METHODS = ("lbfgs", "gn", "lbfgs+gn")
+_W, _V = "layers.0.weight", "layers.1.weight"      # the stacked parameters' names in models.MLP
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 
 
 def _act(h: torch.Tensor, act: str) -> torch.Tensor:
-    """φ(h): GELU h·Φ_N(h) (default, smooth) or ReLU."""
+    """φ(h): GELU h·Φ_N(h) (default, smooth) or ReLU (as nn.GELU / nn.ReLU of models.MLP)."""
     return torch.nn.functional.gelu(h) if act == "gelu" else torch.relu(h)
 
 
@@ -75,53 +96,103 @@ def _check_pos(x: float, name: str) -> None:
         raise ValueError(f"{name} must be a finite number > 0; got {x!r}")
 
 
-@dataclass
-class MLP:
-    """B independent one-hidden-layer nets (module docstring), parameters W [B,w,d], v [B,w].
+class EntkEnsemble:
+    """B one-hidden-layer ``models.MLP`` s as one ``models.Ensemble``, viewed as stacked (W, v).
 
     Attributes:
-        W, v: Current parameters (leaf tensors, requires_grad).
-        W0, v0: Parameters at initialization (θ₀), detached copies.
-        param: ``"ntk"`` or ``"sp"``.
+        ens: the :class:`empirical.models.Ensemble` (its ``params`` are the trained leaves,
+            its ``params0`` θ₀).
+        param: ``"ntk"`` or ``"sp"``; act: ``"gelu"`` or ``"relu"``.
     """
 
-    W: torch.Tensor
-    v: torch.Tensor
-    W0: torch.Tensor
-    v0: torch.Tensor
-    param: str
-    act: str = "gelu"
+    def __init__(self, ens: Ensemble, param: str, act: str):
+        if set(ens.params) != {_W, _V}:
+            raise ValueError(f"ens must hold a bias-free one-hidden-layer MLP; got parameters {sorted(ens.params)}")
+        self.ens, self.param, self.act = ens, param, act
+        self._f0: tuple | None = None      # (X, f(X; θ₀)) of the last centred call
 
     @classmethod
     def init(cls, B: int, width: int, d: int, param: str = "ntk", seed: int | list[int] = 0,
-             act: str = "gelu", device="cpu") -> "MLP":
-        """Draw B copies; ``seed`` an int (one generator for all) or a list of B ints (one each).
+             act: str = "gelu", device="cpu") -> "EntkEnsemble":
+        """B members; ``seed`` a list of B seeds (one per member) or an int s (seeds s, …, s+B−1).
 
-        Drawn on the CPU (the numbers do not depend on ``device``), then moved to ``device``.
+        Drawn on the CPU in float64 (the numbers do not depend on ``device``), then moved.
         """
         if act not in ACTS:
             raise ValueError(f"act must be one of {ACTS}; got {act!r}")
         if param not in PARAMS:
             raise ValueError(f"param must be one of {PARAMS}; got {param!r}")
-        if int(width) != width or width < 1:
+        if isinstance(width, bool) or int(width) != width or width < 1:
             raise ValueError(f"width must be an integer >= 1; got {width!r}")
-        seeds = [seed] * 1 if isinstance(seed, int) else list(seed)
-        if not isinstance(seed, int) and len(seeds) != B:
+        seeds = [int(seed) + b for b in range(B)] if isinstance(seed, int) else [int(s) for s in seed]
+        if len(seeds) != B:
             raise ValueError(f"seed must be an int or a list of B = {B} ints; got {len(seeds)}")
-        sw, sv = (1.0, 1.0) if param == "ntk" else (1.0 / math.sqrt(d), 1.0 / math.sqrt(width))
-        if isinstance(seed, int):
-            g = torch.Generator().manual_seed(seed)
-            W = torch.randn(B, width, d, generator=g, dtype=DTYPE)
-            v = torch.randn(B, width, generator=g, dtype=DTYPE)
-        else:
-            Ws, vs = [], []
-            for s in seeds:
-                g = torch.Generator().manual_seed(int(s))
-                Ws.append(torch.randn(width, d, generator=g, dtype=DTYPE))
-                vs.append(torch.randn(width, generator=g, dtype=DTYPE))
-            W, v = torch.stack(Ws), torch.stack(vs)
-        W, v = (W * sw).to(device), (v * sv).to(device)
-        return cls(W.clone().requires_grad_(True), v.clone().requires_grad_(True), W.clone(), v.clone(), param, act)
+        mp = "ntk" if param == "ntk" else "standard"
+        ens = Ensemble(lambda: MLP(d, int(width), 1, 1, param=mp, act=act, bias=False, init="normal"),
+                       seeds, device=device, dtype=DTYPE)
+        return cls(ens, param, act)
+
+    def subset(self, sl: slice) -> "EntkEnsemble":
+        """Members ``sl`` (detached views of the current parameters; for evaluation in chunks)."""
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach()[sl] for k, v in self.ens.params.items()}
+        e.params0 = {k: v[sl] for k, v in self.ens.params0.items()}
+        e.seeds = self.ens.seeds[sl]
+        return EntkEnsemble(e, self.param, self.act)
+
+    def subset_trainable(self, idx) -> "EntkEnsemble":
+        """Members ``idx`` as a new ensemble with their own leaf parameters (copies) and θ₀."""
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach()[idx].clone().requires_grad_(True) for k, v in self.ens.params.items()}
+        e.params0 = {k: v[idx].clone() for k, v in self.ens.params0.items()}
+        e.seeds = [self.ens.seeds[i] for i in idx.tolist()]
+        return EntkEnsemble(e, self.param, self.act)
+
+    def merge(self, parts: list) -> "EntkEnsemble":
+        """This ensemble with members ``idx`` replaced by those of ``part``, for each (idx, part) in ``parts``."""
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach().clone() for k, v in self.ens.params.items()}
+        for idx, part in parts:
+            idx = torch.as_tensor(idx, dtype=torch.long)
+            for k in e.params:
+                e.params[k][idx] = part.ens.params[k].detach()
+        e.params = {k: v.requires_grad_(True) for k, v in e.params.items()}
+        return EntkEnsemble(e, self.param, self.act)
+
+    def clone(self) -> "EntkEnsemble":
+        """An independent copy (new leaf parameters at the current θ, the same θ₀)."""
+        e = copy.copy(self.ens)
+        e.params = {k: v.detach().clone().requires_grad_(True) for k, v in self.ens.params.items()}
+        return EntkEnsemble(e, self.param, self.act)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return self.ens.parameters()
+
+    @property
+    def W(self) -> torch.Tensor:
+        """W [B, w, d] (the stacked leaf)."""
+        return self.ens.params[_W]
+
+    @property
+    def v(self) -> torch.Tensor:
+        """v [B, w] (a view of the stacked [B, 1, w] leaf)."""
+        return self.ens.params[_V][:, 0, :]
+
+    @property
+    def W0(self) -> torch.Tensor:
+        """W at initialization [B, w, d] (θ₀)."""
+        return self.ens.params0[_W]
+
+    @property
+    def v0(self) -> torch.Tensor:
+        """v at initialization [B, w] (θ₀)."""
+        return self.ens.params0[_V][:, 0, :]
+
+    def flat(self, params: dict | None = None) -> torch.Tensor:
+        """θ per member as [B, w·d + w] in :meth:`jacobian`'s order (vec W row-major, then v)."""
+        W, v = self._wv(params)
+        return torch.cat([W.flatten(1), v], 1)
 
     @property
     def width(self) -> int:
@@ -132,41 +203,43 @@ class MLP:
         return self.W.shape[2]
 
     def scales(self) -> tuple[float, float]:
-        """(c_w, c_v) of the module docstring."""
-        if self.param == "ntk":
-            return 1.0 / math.sqrt(self.d), 1.0 / math.sqrt(self.width)
-        return 1.0, 1.0
+        """(c_w, c_v) of the module docstring, read off the module's layers."""
+        return self.ens.base.layers[0].scale, self.ens.base.layers[1].scale
 
-    def raw(self, X: torch.Tensor, W: torch.Tensor | None = None, v: torch.Tensor | None = None) -> torch.Tensor:
-        """f(X) [B, n] for X [B, n, d] (uncentred)."""
-        cw, cv = self.scales()
-        W = self.W if W is None else W
-        v = self.v if v is None else v
-        return cv * torch.einsum("bnw,bw->bn", _act(cw * X @ W.transpose(1, 2), self.act), v)
+    def raw(self, X: torch.Tensor, params: dict | None = None) -> torch.Tensor:
+        """f(X) [B, n] for X [B, n, d] (uncentred), the module's forward pass."""
+        return self.ens.forward(X, params, per_member=True)[..., 0]
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
-        """Centred output f̃(X) = f(X; θ) − f(X; θ₀), [B, n]."""
-        return self.raw(X) - self.raw(X, self.W0, self.v0).detach()
+        """Centred output f̃(X) = f(X; θ) − f(X; θ₀), [B, n].
 
-    def sq_dist(self) -> torch.Tensor:
-        """‖θ − θ₀‖² per copy, [B]."""
-        return ((self.W - self.W0) ** 2).sum((1, 2)) + ((self.v - self.v0) ** 2).sum(1)
+        f(X; θ₀) is cached for the last X (the same tensor object: training evaluates one X
+        hundreds of times; X must not be modified in place between calls), which halves the
+        forward passes of the centred objectives without changing a bit of the result.
+        """
+        if self._f0 is None or self._f0[0] is not X:
+            with torch.no_grad():
+                self._f0 = (X, self.raw(X, self.ens.params0))
+        return self.raw(X) - self._f0[1]
 
-    def jacobian(self, X: torch.Tensor, *, W=None, v=None) -> torch.Tensor:
-        """Φ = ∂f/∂θ [B, n, w·d + w] (θ = (vec W row-major, v)), analytic, unchunked.
+    def _wv(self, params: dict | None) -> tuple[torch.Tensor, torch.Tensor]:
+        p = self.ens.params if params is None else params
+        return p[_W].detach(), p[_V].detach()[:, 0, :]
+
+    def jacobian(self, X: torch.Tensor, params: dict | None = None) -> torch.Tensor:
+        """Φ = ∂f/∂θ [B, n, w·d + w] (θ = (vec W row-major, v)), closed form, unchunked.
 
         ∂f/∂W_jk = c_v c_w v_j φ'(h_j) x_k,  ∂f/∂v_j = c_v φ(h_j),  h = c_w W x.
         """
         cw, cv = self.scales()
-        W = (self.W if W is None else W).detach()
-        v = (self.v if v is None else v).detach()
+        W, v = self._wv(params)
         h = cw * X @ W.transpose(1, 2)                      # [B, n, w]
         gv = cv * _act(h, self.act)
         gW = (cv * cw) * (_dact(h, self.act) * v[:, None, :])[..., None] * X[:, :, None, :]
         B, n = X.shape[:2]
         return torch.cat([gW.reshape(B, n, -1), gv], dim=2)
 
-    def ntk(self, X: torch.Tensor, *, W=None, v=None, chunk: int = 1024) -> torch.Tensor:
+    def ntk(self, X: torch.Tensor, params: dict | None = None, *, chunk: int = 1024) -> torch.Tensor:
         """eNTK Gram matrix Θ = ΦΦᵀ [B, n, n], accumulated over chunks of hidden units.
 
         Per chunk J of units: Θ += c_v² [R_J R_Jᵀ + c_w² (X Xᵀ) ⊙ (G_J G_Jᵀ)] with
@@ -174,11 +247,10 @@ class MLP:
         Σ_{j,k} v_j² D_ij D_lj x_ik x_lk = (x_i·x_l) Σ_j (v_j D_ij)(v_j D_lj) with D = φ'(h). Memory is
         O(B n chunk), never the n × m matrix Φ.
         """
-        if int(chunk) != chunk or chunk < 1:
+        if isinstance(chunk, bool) or int(chunk) != chunk or chunk < 1:
             raise ValueError(f"chunk must be an integer >= 1; got {chunk!r}")
         cw, cv = self.scales()
-        W = (self.W if W is None else W).detach()
-        v = (self.v if v is None else v).detach()
+        W, v = self._wv(params)
         XX = X @ X.transpose(1, 2)
         B, n = X.shape[:2]
         RR = torch.zeros(B, n, n, dtype=X.dtype, device=X.device)
@@ -192,32 +264,40 @@ class MLP:
         return cv * cv * (RR + cw * cw * XX * GG)
 
 
-def objective(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float) -> torch.Tensor:
-    """Per-copy objective [B]: CE + λ/2‖θ−θ₀‖² (``"ce_wd"``, Eq. 5 centred) or CE + λ/2‖ŷ‖² (``"sd"``, Eq. 17)."""
-    out = model(X)
-    ce = torch.nn.functional.softplus(-y * out).sum(1)      # log(1 + e^{−yŷ}), stable
+def objective(model: EntkEnsemble, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float) -> torch.Tensor:
+    """Per-copy objective [B] (sums over examples, as Eq. 5 and Eq. 17 print them).
+
+    ``"ce_wd"``: CE(f̃) + λ/2‖θ−θ₀‖² (Eq. 5 centred); ``"sd"``: CE(f̃) + λ/2‖f̃‖² (Eq. 17);
+    ``"ce_wd0"``: CE(f) + λ/2‖θ‖² on the uncentred f (the practitioner's weight decay).
+    """
     if loss == "ce_wd":
-        return ce + 0.5 * lam * model.sq_dist()
+        return CEWeightDecay(lam, anchor="init", reduction="sum")(model(X), y, ensemble=model.ens)
     if loss == "sd":
-        return ce + 0.5 * lam * (out ** 2).sum(1)
+        return SD(lam, reduction="sum")(model(X), y)
+    if loss == "ce_wd0":
+        return CEWeightDecay(lam, anchor="zero", reduction="sum")(model.raw(X), y, ensemble=model.ens)
     raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
 
 
-def jvp_T(model: MLP, X: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Jᵀc per copy: (∂/∂W, ∂/∂v) of Σ_i c_bi f_b(x_bi), one backward pass, Φ never formed.
+def output(model: EntkEnsemble, X: torch.Tensor, loss: str) -> torch.Tensor:
+    """The output ŷ the objective ``loss`` trains: uncentred f for ``"ce_wd0"``, centred f̃ otherwise."""
+    return model.raw(X) if loss == "ce_wd0" else model(X)
+
+
+def jvp_T(model: EntkEnsemble, X: torch.Tensor, c: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Jᵀc per copy: ∂/∂θ of Σ_i c_bi f_b(x_bi) for each stacked parameter, one backward pass, Φ never formed.
 
     Args:
         model: The batched net (evaluated at its current θ).
         X: [B, n, d]; c: [B, n] coefficients.
 
     Returns:
-        (gW [B, w, d], gv [B, w]).
+        {name: gradient shaped like the stacked parameter}.
     """
-    W = model.W.detach().requires_grad_(True)
-    v = model.v.detach().requires_grad_(True)
-    out = model.raw(X, W, v)
-    gW, gv = torch.autograd.grad((out * c).sum(), (W, v))
-    return gW, gv
+    p = {k: v.detach().requires_grad_(True) for k, v in model.ens.params.items()}
+    out = model.raw(X, p)
+    g = torch.autograd.grad((out * c).sum(), list(p.values()))
+    return dict(zip(p, g))
 
 
 def sd_margin(lam: float, *, tol: float = 1e-15, max_iter: int = 100) -> float:
@@ -240,7 +320,14 @@ def sd_margin(lam: float, *, tol: float = 1e-15, max_iter: int = 100) -> float:
     raise ValueError(f"sd_margin: Newton did not reach |g| < {tol:g} for lam = {lam!r}")
 
 
-def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *, tol: float = 1e-13,
+def _set(model: EntkEnsemble, base: dict, step: dict, t: torch.Tensor) -> None:
+    """θ ← base − t·step per member (t [B]), in place on the stacked leaves."""
+    with torch.no_grad():
+        for k, p in model.ens.params.items():
+            p.copy_(base[k] - t.view(-1, *([1] * (p.dim() - 1))) * step[k])
+
+
+def gauss_newton_sd(model: EntkEnsemble, X: torch.Tensor, y: torch.Tensor, lam: float, *, tol: float = 1e-13,
                     max_iter: int = 50, chunk: int = 1024) -> dict:
     """Drive the SD objective (Eq. 17) to its optimum by minimum-norm Gauss–Newton, in place.
 
@@ -250,7 +337,7 @@ def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *,
     in m unknowns. L-BFGS on the θ-objective crawls along the eNTK's weak directions
     (condition number of Θ up to 10³–10⁵ here) and stopped at max|∇| ~ 1e-2; the
     minimum-norm Gauss–Newton step Δθ = −Jᵀ(JJᵀ)⁻¹(f̃ − ŷ*) uses Θ = JJᵀ (n × n, chunked
-    :meth:`MLP.ntk`) and one backward pass (:func:`jvp_T`), and converges quadratically.
+    :meth:`EntkEnsemble.ntk`) and one backward pass (:func:`jvp_T`), and converges quadratically.
     From θ₀ its first step is exactly the linearized (Eq. 3) minimum-norm interpolant —
     the point gradient descent on the linearized model converges to — so it keeps GD's
     implicit bias to first order; later steps correct for the network's curvature.
@@ -288,46 +375,39 @@ def gauss_newton_sd(model: MLP, X: torch.Tensor, y: torch.Tensor, lam: float, *,
         # relative jitter 1e-14·mean diag: float64 safety only (Θ is PD for m ≥ n here)
         mu = 1e-14 * torch.diagonal(K, dim1=1, dim2=2).mean(1)
         c = torch.linalg.solve(K + mu[:, None, None] * eye, r[..., None])[..., 0]
-        gW, gv = jvp_T(model, X, c)
-        W0, v0 = model.W.detach().clone(), model.v.detach().clone()
+        g = jvp_T(model, X, c)
+        base = {k: p.detach().clone() for k, p in model.ens.params.items()}
         t = torch.ones(B, dtype=X.dtype, device=X.device)
         done = res <= tol
         rn = r.norm(dim=1)
         for _ in range(31):
+            _set(model, base, g, torch.where(done, torch.zeros_like(t), t))
             with torch.no_grad():
-                tt = torch.where(done, torch.zeros_like(t), t)
-                model.W.copy_(W0 - tt[:, None, None] * gW)
-                model.v.copy_(v0 - tt[:, None] * gv)
                 r_new = model(X) - target
             ok = done | (r_new.norm(dim=1) < rn)
             if bool(ok.all()):
                 break
             t = torch.where(ok, t, 0.5 * t)
         else:  # some copy found no decreasing step: keep what decreased, stop
+            _set(model, base, g, torch.where(ok & ~done, t, torch.zeros_like(t)))
             with torch.no_grad():
-                tt = torch.where(ok & ~done, t, torch.zeros_like(t))
-                model.W.copy_(W0 - tt[:, None, None] * gW)
-                model.v.copy_(v0 - tt[:, None] * gv)
                 r = model(X) - target
             break
         r = r_new
     return {"iterations": it, "residual": r.abs().amax(1).cpu().numpy()}
 
 
-def _grad_stats(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float) -> tuple[np.ndarray, np.ndarray]:
+def _grad_stats(model: EntkEnsemble, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(max|∇|, ‖∇‖₂) of the per-copy objective at the current θ, [B] each."""
-    W = model.W
-    if W.grad is not None:
-        W.grad = None
-        model.v.grad = None
-    objective(model, X, y, loss, lam).sum().backward()
-    gW, gv = model.W.grad, model.v.grad
-    gmax = torch.maximum(gW.abs().amax((1, 2)), gv.abs().amax(1))
-    gnorm = torch.sqrt((gW ** 2).sum((1, 2)) + (gv ** 2).sum(1))
+    ps = model.parameters()
+    gs = torch.autograd.grad(objective(model, X, y, loss, lam).sum(), ps)
+    gmax = torch.stack([g.abs().flatten(1).amax(1) for g in gs]).amax(0)
+    gnorm = torch.sqrt(sum((g ** 2).flatten(1).sum(1) for g in gs))
     return gmax.cpu().numpy().copy(), gnorm.cpu().numpy().copy()
 
 
-def train(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, *, gtol: float = 1e-10,
+def train(model: EntkEnsemble, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, *, gtol: float = 1e-10,
           max_iter: int = 3000, method: str = "lbfgs") -> dict:
     """Minimise :func:`objective` summed over copies, in place.
 
@@ -341,7 +421,7 @@ def train(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, *
     Args:
         model: The batched net (its θ is updated).
         X: [B, n, d] float64; y: [B, n] labels ±1.
-        loss: ``"ce_wd"`` or ``"sd"``.
+        loss: ``"ce_wd"``, ``"sd"`` or ``"ce_wd0"``.
         lam: λ > 0.
         gtol: L-BFGS stopping tolerance on max|∂L/∂θ| per copy.
         max_iter: Total L-BFGS iterations allowed.
@@ -372,10 +452,11 @@ def train(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, *
     return out
 
 
-def _lbfgs(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, gtol: float,
+def _lbfgs(model: EntkEnsemble, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, gtol: float,
            max_iter: int) -> int:
-    """The L-BFGS loop of :func:`train`; returns the iterations used."""
-    opt = torch.optim.LBFGS([model.W, model.v], lr=1.0, max_iter=min(200, max_iter), history_size=50,
+    """The L-BFGS loop of :func:`train` (``torch.optim.LBFGS`` on the stacked leaves); returns the iterations used."""
+    ps = model.parameters()
+    opt = torch.optim.LBFGS(ps, lr=1.0, max_iter=min(200, max_iter), history_size=50,
                             tolerance_grad=gtol, tolerance_change=0.0, line_search_fn="strong_wolfe")
 
     def closure():
@@ -387,11 +468,11 @@ def _lbfgs(model: MLP, X: torch.Tensor, y: torch.Tensor, loss: str, lam: float, 
     its, prev = 0, math.inf
     while its < max_iter:
         L = float(opt.step(closure).detach())
-        its = int(opt.state[opt._params[0]].get("n_iter", 0))
+        its = int(opt.state[ps[0]].get("n_iter", 0))
         closure()
-        gmax = torch.maximum(model.W.grad.abs().amax((1, 2)), model.v.grad.abs().amax(1))
+        gmax = torch.stack([p.grad.abs().flatten(1).amax(1) for p in ps]).amax(0)
         # Stop at gtol, or when a whole L-BFGS call no longer lowers the objective: that is
-        # the float64 floor (max|∇| ~ 1e-9 for objectives ~10), not slow progress.
+        # the float64 floor (max|∇| ~ 1e-10–1e-9 for objectives ~10), not slow progress.
         if bool((gmax <= gtol).all()) or not L < prev:
             break
         prev = L

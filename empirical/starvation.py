@@ -3,7 +3,7 @@
 Sweep feature 1's strength a with feature 2's strength b = 1 fixed
 (:func:`empirical.features.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,
 σ = 0.3, a fresh draw per seed, the same draw — up to the a·c1·e1 term — for every a of a
-seed), train the centred MLP f̃ (:class:`empirical.features.MLP`, GELU or ReLU, NTK or
+seed), train the centred MLP f̃ (:class:`empirical.features.EntkEnsemble`, GELU or ReLU, NTK or
 standard parameterization, the same initialization for every a of a seed) to its optimum
 under CE + λ/2‖θ−θ₀‖² ("ce_wd", Eq. 5 centred) and under SD (Eq. 17), λ = 0.1, at a small
 and a large width, and measure reliance on feature 2.
@@ -107,7 +107,7 @@ import numpy as np
 import torch
 
 from empirical.data.synthetic import block_feature_data, block_references, two_feature_data
-from empirical.features import MLP, feature_directions, features_of, rotation_coupling, train
+from empirical.features import EntkEnsemble, feature_directions, features_of, rotation_coupling, train
 from empirical.runs import save_figure, write_run
 from empirical.sweep import Cell, Plan, Protocol
 
@@ -175,7 +175,7 @@ def _data(seeds: list[int], a_list: list[float], device="cpu") -> dict:
             "Xt": T(te, 0), "yt": T(te, 1), "Xt1": T(te1, 0)}
 
 
-def _entk_basis(m: MLP, D: dict) -> dict:
+def _entk_basis(m: EntkEnsemble, D: dict) -> dict:
     """(s, U) of YΦ₀ at initialization and the feature-1/feature-2 identification."""
     y = D["y"].cpu().numpy()
     s, U = features_of(m.ntk(D["X"]).cpu().numpy(), y)
@@ -189,15 +189,14 @@ def _pick(z: np.ndarray, j: np.ndarray, sign: np.ndarray) -> np.ndarray:
     return sign * np.take_along_axis(z, j[:, None], 1)[:, 0]
 
 
-def _measure(m: MLP, D: dict, basis: dict, z_lin: np.ndarray) -> dict:
+def _measure(m: EntkEnsemble, D: dict, basis: dict, z_lin: np.ndarray) -> dict:
     """Behavioural and eNTK measures of the trained batch, each [S·A]."""
     B, nt = D["Xt"].shape[:2]
     step = max(1, _TEST_DOUBLES // (nt * m.width))
     o_all, o1_all, g_all = [], [], []
-    W, v = m.W.detach(), m.v.detach()
     for i in range(0, B, step):
         sl = slice(i, i + step)
-        sub = MLP(W[sl], v[sl], m.W0[sl], m.v0[sl], m.param, m.act)
+        sub = m.subset(sl)
         Xt = D["Xt"][sl].clone().requires_grad_(True)
         o = sub(Xt)
         (gx,) = torch.autograd.grad(o.sum(), Xt)
@@ -233,7 +232,7 @@ def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam
     S, A = len(seeds), len(a_list)
     D = _data(seeds, a_list, device)
     # the same initialization for every a of a seed (paired comparison along the sweep)
-    m = MLP.init(S * A, spec["width"], DATA["d"], spec["param"],
+    m = EntkEnsemble.init(S * A, spec["width"], DATA["d"], spec["param"],
                  seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"], device=device)
     basis = _entk_basis(m, D)
     z_lin = solve_fixed_points(basis["s"], basis["U"], lam, "eq9" if spec["loss"] == "ce_wd" else "sd").z
@@ -244,8 +243,7 @@ def _cell(spec: dict, a_list: list[float], seeds: list[int], sd_method: str, lam
     max_iter = MAX_ITER[loss] if spec["act"] == "gelu" or loss == "sd" else MAX_ITER_RELU_CE
     if method == "lbfgs+gn":
         # a second copy of θ₀ for Gauss–Newton from initialization (another minimiser)
-        m_gn = MLP(m.W.detach().clone().requires_grad_(True), m.v.detach().clone().requires_grad_(True),
-                   m.W0, m.v0, m.param, m.act)
+        m_gn = m.clone()
         info_gn = train(m_gn, D["X"], D["y"], loss, lam, method="gn")
         records["sd_gn"] = (_measure(m_gn, D, basis, z_lin), info_gn)
         # measure at the L-BFGS stop, then finish with Gauss–Newton (same trajectory)
@@ -482,16 +480,15 @@ def eq15_z2(s1: np.ndarray, s2: np.ndarray, delta: np.ndarray, lam: float, n: in
     return solve_fixed_points(s, u_eq15(delta), lam, "eq9").z[..., 1] * math.sqrt(n / 2)
 
 
-def _eval_chunks(m: MLP, Xs: list[torch.Tensor]) -> list[torch.Tensor]:
+def _eval_chunks(m: EntkEnsemble, Xs: list[torch.Tensor]) -> list[torch.Tensor]:
     """Centred outputs of the batch on each test set, in copy chunks (bounded memory)."""
     B, nt = Xs[0].shape[:2]
     step = max(1, _TEST_DOUBLES // (nt * m.width))
     outs: list[list[torch.Tensor]] = [[] for _ in Xs]
-    W, v = m.W.detach(), m.v.detach()
     with torch.no_grad():
         for i in range(0, B, step):
             sl = slice(i, i + step)
-            sub = MLP(W[sl], v[sl], m.W0[sl], m.v0[sl], m.param, m.act)
+            sub = m.subset(sl)
             for o, X in zip(outs, Xs):
                 o.append(sub(X[sl]))
     return [torch.cat(o) for o in outs]
@@ -505,7 +502,7 @@ def _block_cell(spec: dict, a_list: list[float], seeds: list[int], delta: float,
     S, A = len(seeds), len(a_list)
     D = _block_data(seeds, a_list, delta, device)
     # the same initialization for every a of a seed (paired comparison along the sweep)
-    m = MLP.init(S * A, spec["width"], BLOCK_DATA["d"], spec["param"],
+    m = EntkEnsemble.init(S * A, spec["width"], BLOCK_DATA["d"], spec["param"],
                  seed=[31 * s + 17 for s in seeds for _ in a_list], act=spec["act"], device=device)
     y = D["y"].cpu().numpy()
     s, U = features_of(m.ntk(D["X"]).cpu().numpy(), y)

@@ -16,7 +16,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from empirical.features import (MLP, feature_directions, gauss_newton_sd, objective, sd_margin,  # noqa: E402
+from empirical.features import (EntkEnsemble, feature_directions, gauss_newton_sd, objective, sd_margin,  # noqa: E402
                                 train, two_feature_data)
 from empirical.width_sweep import decay_fit  # noqa: E402
 
@@ -38,7 +38,7 @@ def _setup(width, param="ntk", act="gelu", B=2, n=10, d=4):
     data = [two_feature_data(n, d, 2.0, 1.0, seed=40 + b) for b in range(B)]
     X = torch.tensor(np.stack([D[0] for D in data]))
     y = torch.tensor(np.stack([D[1] for D in data]))
-    return MLP.init(B, width, d, param, seed=[3 + b for b in range(B)], act=act), X, y
+    return EntkEnsemble.init(B, width, d, param, seed=[3 + b for b in range(B)], act=act), X, y
 
 
 # ReLU is left out: Gauss–Newton does not reliably converge across its kinks (documented in
@@ -54,25 +54,21 @@ def test_gauss_newton_reaches_sd_optimum(param, act):
     assert torch.allclose(margins, torch.full_like(margins, mstar), atol=1e-11)
     assert info["residual"].max() < 1e-11
     # and it is stationary for the θ-objective itself (autograd gradient, not GN's residual)
-    objective(m, X, y, "sd", 0.1).sum().backward()
-    g = max(m.W.grad.abs().max().item(), m.v.grad.abs().max().item())
+    grads = torch.autograd.grad(objective(m, X, y, "sd", 0.1).sum(), m.parameters())
+    g = max(gr.abs().max().item() for gr in grads)
     assert g < 1e-10   # |∇| ≤ ‖J‖·|g(ŷ)|, ‖J‖ = O(10): round-off level
 
 
 def test_first_gauss_newton_step_is_linearized_min_norm_interpolant():
     """From θ₀ the first step is Δθ = Φ₀ᵀ(Φ₀Φ₀ᵀ)⁻¹ ŷ* (Eq. 3's minimum-norm SD optimum)."""
     m, X, y = _setup(512, B=1, n=6, d=3)   # wide: the full step is accepted (no halving)
-    W0, v0 = m.W0[0], m.v0[0]
-
-    def f(flat):
-        return m.raw(X, flat[: W0.numel()].reshape(1, *W0.shape), flat[W0.numel():].reshape(1, -1))[0]
-
-    Phi = torch.autograd.functional.jacobian(f, torch.cat([W0.reshape(-1), v0]))   # [n, m]
+    Jd = torch.func.jacrev(lambda p: m.raw(X, p)[0])(m.ens.params0)        # the module's forward
+    Phi = torch.cat([Jd[k].reshape(X.shape[1], -1) for k in ("layers.0.weight", "layers.1.weight")], 1)  # [n, m]
     target = (y[0] * sd_margin(0.1)).numpy()
     # independent: least-norm solution of Φ Δθ = ŷ* by numpy's SVD-based lstsq
     dth = np.linalg.lstsq(Phi.numpy(), target, rcond=None)[0]
     gauss_newton_sd(m, X, y, 0.1, max_iter=1)
-    got = torch.cat([(m.W - m.W0)[0].reshape(-1), (m.v - m.v0)[0]]).detach().numpy()
+    got = (m.flat() - m.flat(m.ens.params0))[0].numpy()
     # Θ₀ has condition number ~1e3 here; the two solves agree to ~1e-12 relative
     assert np.allclose(got, dth, rtol=1e-9, atol=1e-10 * np.abs(dth).max())
 
