@@ -388,7 +388,12 @@ def _figure(res: dict, root: Path) -> None:
             ax.set_title(f"{p}: {lab}", fontsize=9)
             ax.legend(fontsize=6)
     fig.tight_layout()
-    save_figure(fig, root / "starvation.png", dpi=100)
+    cfg = res["config"]
+    save_figure(fig, root / "starvation.png", dpi=100, caption=(
+        f"Controlled starvation: feature-1 strength a ∈ {cfg['a']} with feature 2 fixed "
+        f"({', '.join(f'{k} = {v:g}' for k, v in DATA.items())}), λ = {LAM:g}, {cfg['seeds']} seeds, cells "
+        + ", ".join(sorted(res['cells'])) + ". Columns: margin and accuracy with feature 1 removed, and the "
+        "trained eNTK response z2 (dashed: the engine's z2*); mean with 95 % interval over seeds."))
     plt.close(fig)
 
 
@@ -638,7 +643,12 @@ def _block_figure(res: dict, root: Path) -> None:
         for ax in axes[i]:
             ax.legend(fontsize=6)
     fig.tight_layout()
-    save_figure(fig, root / "starvation_block.png", dpi=100)
+    cfg = res["config"]
+    save_figure(fig, root / "starvation_block.png", dpi=100, caption=(
+        f"Theorem 2 in the eNTK basis, block design ({', '.join(f'{k} = {v:g}' for k, v in BLOCK_DATA.items())}), "
+        f"a ∈ {cfg['a']}, design δ ∈ {cfg.get('deltas')}, {cfg['seeds']} seeds, per parameterisation and width: "
+        "change of z2 from the smallest a (dashed: engine), margin on block B with feature 1 removed, and "
+        "dz2/da² against the measured δ of Eq. 15 by three routes (trained, engine, Eq. 15); 95 % intervals."))
     plt.close(fig)
 
 
