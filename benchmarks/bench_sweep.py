@@ -1,16 +1,17 @@
 """Benchmark: a quick sweep serially vs on a 2-worker Dask LocalCluster, and each executor's per-cell overhead.
 
 Usage:
-    python benchmarks/bench_sweep.py [--experiment width-sweep] [--workers 2] [--noop-cells 20]
-                                     [--no-slurm]
+    python benchmarks/bench_sweep.py [--experiment width-sweep] [--full] [--workers 2]
+                                     [--noop-cells 20] [--no-slurm]
 
 Prints, in one run:
 
-1. The wall time of ``gsv train EXPERIMENT --quick`` (default width-sweep: 16 cells) with the
-   local executor (serial, in this process, 1 torch thread) and with ``--executor dask
-   --workers 2`` (cluster start-up included, and separately), and their ratio; each into a
-   fresh run folder, so every cell is computed. The cells' metrics are compared: they must be
-   bitwise equal (timing fields aside).
+1. The wall time of ``gsv train EXPERIMENT --quick`` (default width-sweep: 24 cells; ``--full``:
+   the full configuration, whose cells are long enough for the workers' start-up to amortise),
+   run as the command a user types, in a fresh process, with the local executor (serial, 1
+   torch thread) and with ``--executor dask --workers 2`` (cluster start-up included; also
+   timed alone), their ratio and their CPU seconds; each into a fresh run folder, so every cell
+   is computed. The cells' metrics are compared: they must be bitwise equal (timing fields aside).
 2. Per-cell overhead of each executor: a sweep of ``--noop-cells`` cells that do nothing
    (:data:`empirical.sweep.NOOP`): wall time per cell for local, Dask (2 workers; cluster
    start-up reported separately) and submitit's local executor (one process per cell, as
@@ -24,6 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,13 +35,23 @@ from pathlib import Path
 import torch
 
 from empirical import registry
-from empirical.sweep import run, without_timing
+from empirical.sweep import _dask_client, run, without_timing
 
 
 def _timed(fn):
     t0 = time.perf_counter()
     r = fn()
     return time.perf_counter() - t0, r
+
+
+def _timed_cmd(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, the command and every process it waited for) of ``cmd``."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def _cells(root: Path) -> dict:
@@ -50,6 +64,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--noop-cells", type=int, default=20)
     ap.add_argument("--no-slurm", action="store_true", help="skip submitit's local executor")
+    ap.add_argument("--full", action="store_true", help="the full configuration instead of --quick")
     a = ap.parse_args()
     if a.workers < 1 or a.noop_cells < 1:
         raise ValueError("--workers and --noop-cells must be >= 1")
@@ -57,25 +72,30 @@ def main() -> None:
     load0 = os.getloadavg()
     print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} ({os.cpu_count()} CPUs); "
           f"torch {torch.__version__}", flush=True)
-    out: dict = {"experiment": a.experiment, "workers": a.workers, "cpu_count": os.cpu_count()}
+    out: dict = {"experiment": a.experiment, "full": a.full, "workers": a.workers, "cpu_count": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t_serial, res = _timed(lambda: run(a.experiment, {"quick": True}, tmp / "serial", device="cpu",
-                                           progress=False))
-        root_s = Path(res["dir"])
-        from dask.distributed import Client, LocalCluster
-
-        t_start, cl = _timed(lambda: LocalCluster(n_workers=a.workers, threads_per_worker=1, dashboard_address=None,
-                                                  silence_logs=40))
+        # The sweep is timed as a user runs it: the `gsv train` command in a fresh process (the
+        # same imports either way), with its CPU seconds (the process and all its descendants).
+        base = [sys.executable, "-m", "theory.cli", "train", a.experiment, "--device", "cpu", "--threads", "1"]
+        base += [] if a.full else ["--quick"]
+        t_serial, cpu_serial = _timed_cmd(base + ["--out", str(tmp / "serial")])
+        # the cluster the sweep itself builds (a bare LocalCluster would also leave Dask's
+        # MALLOC_TRIM_THRESHOLD_ in this process's environment, slowing every later command)
+        t_start, (client, cl) = _timed(lambda: _dask_client(a.workers, None))
+        client.close()
         cl.close()
-        t_dask, res_d = _timed(lambda: run(a.experiment, {"quick": True}, tmp / "dask", device="cpu",
-                                           executor="dask", workers=a.workers, progress=False))
-        equal = _cells(root_s) == _cells(Path(res_d["dir"]))
+        t_dask, cpu_dask = _timed_cmd(base + ["--out", str(tmp / "dask"), "--executor", "dask",
+                                              "--workers", str(a.workers)])
+        root_s, root_d = (next((tmp / k).iterdir()) for k in ("serial", "dask"))
+        equal = _cells(root_s) == _cells(root_d)
         n = len(list((root_s / "cells").glob("*.json")))
         out["sweep"] = {"cells": n, "serial_s": t_serial, "dask_s": t_dask, "dask_cluster_start_s": t_start,
+                        "serial_cpu_s": cpu_serial, "dask_cpu_s": cpu_dask,
                         "ratio_serial_over_dask": t_serial / t_dask, "bitwise_equal": equal}
-        print(f"\n{a.experiment} --quick ({n} cells): serial {t_serial:.1f} s; dask {a.workers} workers "
-              f"{t_dask:.1f} s (cluster start alone {t_start:.1f} s) -> ratio {t_serial / t_dask:.2f}x; "
+        print(f"\n{a.experiment} {'(full)' if a.full else '--quick'} ({n} cells): serial {t_serial:.1f} s wall "
+              f"({cpu_serial:.1f} CPU-s); dask {a.workers} workers {t_dask:.1f} s wall ({cpu_dask:.1f} CPU-s; "
+              f"cluster start alone {t_start:.1f} s) -> ratio {t_serial / t_dask:.2f}x; "
               f"cells bitwise equal: {equal}", flush=True)
 
         registry._REGISTRY.setdefault("noop", registry.Experiment("noop", "empirical.sweep:NOOP", "no-op cells"))
