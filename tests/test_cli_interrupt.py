@@ -107,3 +107,21 @@ def test_train_interrupted_mid_sweep_leaves_a_resumable_folder(tmp_path):
         assert not f.name.endswith(".tmp"), f"temporary left: {f}"     # atomic writes' mkstemp names
         if f.suffix == ".json":
             json.loads(f.read_text())         # no truncated JSON
+
+
+def test_atomic_write_interrupted_leaves_the_old_file_and_no_temporary(tmp_path):
+    """The writer under every cache file and run-folder file: Ctrl-C while writing keeps the old
+    content and removes the temporary (its name is known before the file exists)."""
+    from theory.outdir import atomic_write_file
+
+    target = tmp_path / "table.pickle"
+    atomic_write_file(target, lambda fh: fh.write(b"old"))
+
+    def interrupted(fh):
+        fh.write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_file(target, interrupted, hidden=True, fsync=True)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.pickle"]

@@ -32,13 +32,13 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from theory import verdicts
+from theory.outdir import atomic_write_file
 
 __all__ = ["cache_dir", "cache_path", "code_hash", "load_rendered_math", "module_table", "verdict_table",
            "CachedVerdictTable"]
@@ -140,15 +140,8 @@ class _Pickler(pickle.Pickler):
 
 
 def _store(path: Path, table: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(table)
-        os.replace(tmp, path)  # readers see the old file or the whole new one
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # readers see the old file or the whole new one; an interrupt leaves no temporary
+    atomic_write_file(path, lambda fh: _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(table))
 
 
 def _remove_others(key: str) -> None:

@@ -26,12 +26,14 @@ Example:
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import BinaryIO, Callable
 
-__all__ = ["check_output_folder", "new_build_folder", "swap_in", "remove_stale_builds"]
+__all__ = ["check_output_folder", "new_build_folder", "swap_in", "remove_stale_builds", "atomic_write_file"]
 
 # A temporary build folder older than this is left over from a killed run (a report
 # build takes seconds to minutes; an hour is far beyond any live build).
@@ -123,3 +125,35 @@ def swap_in(build: Path, target: Path) -> None:
     os.replace(build, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def atomic_write_file(path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *, hidden: bool = False,
+                      fsync: bool = False) -> None:
+    """Write a file whole or not at all: ``write(fh)`` fills a temporary file in the same folder,
+    which :func:`os.replace` then puts in place (readers see the old file or the new one).
+
+    The temporary name is chosen *before* the file is created, so that an interrupt anywhere
+    (Ctrl-C arrives between two bytecodes, also inside ``tempfile.mkstemp`` after it has created
+    its file) finds the name and removes it: nothing is half-written and no temporary is left.
+
+    Args:
+        path: the file to write.
+        write: fills the open binary file.
+        hidden: a leading "." on the temporary's name.
+        fsync: flush the data to disk before the rename.
+    """
+    path = Path(path)
+    tmp = path.with_name(f"{'.' if hidden else ''}{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            write(fh)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
