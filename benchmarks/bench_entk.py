@@ -19,7 +19,8 @@ import time
 import numpy as np
 import torch
 
-from empirical.features import EntkEnsemble, two_feature_data
+from empirical.data.synthetic import two_feature_data
+from empirical.features import EntkEnsemble
 
 
 def autograd_loop(m: EntkEnsemble, X: torch.Tensor) -> torch.Tensor:

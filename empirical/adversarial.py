@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from empirical.attacks import minimal_margin, robust_accuracy
 from empirical.data.mnist_sample import load_real_digits
+from empirical.intervals import t_halfwidth
 from empirical.models import CNN, Ensemble
 from empirical.objectives import CE, SDReleased
 from empirical.sweep import Cell, Plan, Protocol, base_config
@@ -127,14 +127,12 @@ def evaluate(cfg: dict, ens: Ensemble, task: dict, device="cpu") -> dict:
 
 def paired_interval(a, b, level: float = 0.95) -> dict:
     """Mean of b − a over seeds with a two-sided Student-t interval."""
-    from scipy import stats
-
     d = np.asarray(b, float) - np.asarray(a, float)
     n = len(d)
     m = float(d.mean())
     if n < 2:
         return {"mean": m, "lo": -math.inf, "hi": math.inf, "n": n}
-    h = float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    h = t_halfwidth(d, level)
     return {"mean": m, "lo": m - h, "hi": m + h, "n": n}
 
 

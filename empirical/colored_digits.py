@@ -62,6 +62,7 @@ import torch
 import torch.nn.functional as F
 
 from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
+from empirical.intervals import t_halfwidth
 from empirical.models import MLP, Ensemble
 from empirical.objectives import CE, IRM, SD, CEWeightDecay, SDReleased, VREx, signed_labels
 from empirical.progress import Progress
@@ -680,9 +681,7 @@ def _paired(a, b) -> dict:
     out = {"mean": float(d.mean()), "std": float(d.std(ddof=1)) if len(d) > 1 else float("nan"),
            "min": float(d.min()), "max": float(d.max())}
     if len(d) > 1:
-        from scipy.stats import t
-
-        h = float(t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+        h = t_halfwidth(d)
         out["ci95"] = [out["mean"] - h, out["mean"] + h]
     return out
 

@@ -65,6 +65,7 @@ import torch.nn.functional as F
 
 from empirical.colored_digits import DIAG_ENVS, Batch, diagnostic_inputs, stack_envs
 from empirical.data.mnist_sample import Digits, load_real_digits, subsample2
+from empirical.intervals import t_halfwidth
 from empirical.models import MLP, Ensemble
 from empirical.objectives import CE, IRM, SD, SDReleased, VREx, Objective, binary_ce
 from empirical.sweep import Cell, Plan, Protocol, base_config
@@ -447,11 +448,9 @@ def verdicts(metrics: dict) -> dict:
       the post-switch change due to the ŷ² penalty rather than to the factor c under Adam).
     * ``sd_reproduces_table2``: released SD's test accuracy interval contains Table 2's 68.4 %.
     """
-    from scipy import stats as st
-
     def ci(v):
         a = np.asarray(v, float)
-        h = float(st.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a))) if len(a) > 1 else math.inf
+        h = t_halfwidth(a) if len(a) > 1 else math.inf
         return {"mean": float(a.mean()), "lo": float(a.mean()) - h, "hi": float(a.mean()) + h}
     rows, out = metrics["rows"], {}
     if "sd_released" in rows:

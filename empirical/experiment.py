@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from empirical.intervals import welch_interval
 from empirical.measure import heatmap, heldout_margins, measure
 from empirical.ntk import FIG1D_FEATURES, feature_responses, ntk_gram_mlp, phi_func
 from empirical.sweep import Cell, Plan, Protocol
@@ -165,23 +166,6 @@ FIG1D_CAPTION = (
     ("SD suppresses z_1 (solid vs dashed)", "z1", 1, 2, -1),
     ("SD allows z_2 to grow (solid vs dashed)", "z2", 1, 2, +1),
 )
-
-
-def welch_interval(a, b, level: float = 0.95) -> tuple[float, float, float]:
-    """mean(b) − mean(a) and its Welch t confidence interval (unequal variances, ≥ 2 values each)."""
-    from scipy import stats
-
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size < 2 or b.size < 2:
-        raise ValueError(f"need >= 2 seeds per case for an interval; got {a.size} and {b.size}")
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    d = float(b.mean() - a.mean())
-    se = float(np.sqrt(va + vb))
-    if se == 0.0:
-        return d, d, d
-    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    t = float(stats.t.ppf(0.5 + level / 2, df))
-    return d, d - t * se, d + t * se
 
 
 def fig1d_checks(per_seed: dict, cases: tuple[str, str, str], level: float = 0.95) -> list[dict]:
@@ -377,7 +361,7 @@ def _describe(cfgall: dict, names: list[str]) -> str:
     for n in names:
         c = cfgall["configs"][n]
         diff = [f"{k} {c[k]:g}" if isinstance(c[k], float) else f"{k} {c[k]}"
-                for k in ("rotation", "depth", "width", "optimizer", "lr", "weight_decay", "dropout",
+                for k in ("rotation", "depth", "optimizer", "lr", "weight_decay", "dropout",
                           "batchnorm", "sd", "iter_factor") if c.get(k) != base[k]]
         parts.append(f"{n} (Δ = {c['margin']:+g}, width {c['width']}" + "".join(f", {d}" for d in diff) + ")")
     return "; ".join(parts)

@@ -66,7 +66,6 @@ import math
 import numpy as np
 import torch
 
-from empirical.data.synthetic import block_feature_data, block_references, two_feature_data  # noqa: F401
 from empirical.models import MLP, Ensemble
 from empirical.objectives import SD, CEWeightDecay
 

@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from empirical.data.mnist_sample import load_real_digits, subsample2
 from empirical.models import CNN, MLP, Ensemble

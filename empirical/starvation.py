@@ -1,7 +1,7 @@
 """Controlled gradient starvation (Definition 2, Thm. 2) on trained networks.
 
 Sweep feature 1's strength a with feature 2's strength b = 1 fixed
-(:func:`empirical.features.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,
+(:func:`empirical.data.synthetic.two_feature_data`, n = 32 training points, d = 8, τ = 0.5,
 σ = 0.3, a fresh draw per seed, the same draw — up to the a·c1·e1 term — for every a of a
 seed), train the centred MLP f̃ (:class:`empirical.features.EntkEnsemble`, GELU or ReLU, NTK or
 standard parameterization, the same initialization for every a of a seed) to its optimum
@@ -64,7 +64,7 @@ Block design (:func:`run_starvation_block`): the eNTK-basis test of Thm. 2 with 
 In :func:`run_starvation`'s data both features' example weights share the all-positive
 direction, so "feature 2's singular direction" is only moderately identifiable (overlap
 0.47–0.67) and δ of Eq. 15 is neither small nor controlled. Here
-(:func:`empirical.features.block_feature_data`) feature 1 lives on block A of the examples
+(:func:`empirical.data.synthetic.block_feature_data`) feature 1 lives on block A of the examples
 and feature 2 on block B, labels balanced inside each block, with a designed leakage δ
 (feature 1 on block B with weight δ, feature 2 on block A with −δ): the SVD of YΦ₀ then has
 one singular direction per feature in span{1_A, 1_B}, rotated from the block indicators by
@@ -108,6 +108,7 @@ import torch
 
 from empirical.data.synthetic import block_feature_data, block_references, two_feature_data
 from empirical.features import EntkEnsemble, feature_directions, features_of, rotation_coupling, train
+from empirical.intervals import t_interval
 from empirical.runs import save_figure, write_run
 from empirical.sweep import Cell, Plan, Protocol
 
@@ -130,17 +131,6 @@ ENTK = ("z2", "z2_lin", "z1", "ov2", "s1sq", "s2sq", "j2")
 MEASURES = BEHAVIOUR + ENTK
 _TEST_DOUBLES = 2 ** 22   # test-set evaluation in copy chunks of ≤ 4M hidden activations (32 MB)
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
-
-
-def t_interval(x: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95 % Student-t interval of the sample x (n ≥ 2)."""
-    from scipy.stats import t
-
-    x = np.asarray(x, float)
-    if x.ndim != 1 or len(x) < 2:
-        raise ValueError(f"x must be a 1-D sample of size >= 2; got shape {x.shape}")
-    h = t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean()), float(x.mean() - h), float(x.mean() + h)
 
 
 def slope(xs: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -464,7 +454,7 @@ def eq15_z2(s1: np.ndarray, s2: np.ndarray, delta: np.ndarray, lam: float, n: in
 
     The 2-example problem (s = (s1, s2), U = [[√(1−δ²), −δ], [δ, √(1−δ²)]], Eq. 9 exact dual,
     solved by the engine) equals the n-example block problem when the block reduction of
-    :func:`empirical.features.block_feature_data` is exact: α* is constant on each block, and
+    :func:`empirical.data.synthetic.block_feature_data` is exact: α* is constant on each block, and
     z_k = λ⁻¹ s_k² u_kᵀα* picks up √(n/2) from u_k = (M_1k 1_A + M_2k 1_B)/√(n/2).
 
     Args:

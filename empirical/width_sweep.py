@@ -30,7 +30,7 @@ by its decoupling instead (step 6); its kernel change is still informative. For 
 reason SD's fixed-U derivatives vanish exactly at every width: with m ≥ n its optimum does
 not depend on the features at all.
 
-Data: :func:`empirical.features.two_feature_data` with n = 32, d = 8, a = 2, b = 1, τ = 0.5,
+Data: :func:`empirical.data.synthetic.two_feature_data` with n = 32, d = 8, a = 2, b = 1, τ = 0.5,
 σ = 0.3 (a fresh draw per seed). λ = 0.1 for every loss, the same for both
 parameterizations (so in "sp", where Θ₀ grows ∝ width, the relative regularization
 weakens with width; the engine is given that Φ₀, so its prediction stays self-consistent).
@@ -44,7 +44,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from empirical.features import LOSSES, PARAMS, EntkEnsemble, feature_directions, features_of, output, train, two_feature_data
+from empirical.data.synthetic import two_feature_data
+from empirical.features import LOSSES, PARAMS, EntkEnsemble, feature_directions, features_of, output, train
 from empirical.runs import save_figure, write_run
 from empirical.sweep import Protocol
 
@@ -237,7 +238,7 @@ def _add_wlog(rows: list[dict]) -> None:
 
 def decoupling(rows: list[dict]) -> dict:
     """Per (param, loss, width): mean and 95 % t-interval over seeds of each RESPONSES derivative and of |dz2/ds1|."""
-    from empirical.starvation import t_interval
+    from empirical.intervals import t_interval
 
     out = {}
     for r in rows:
@@ -298,7 +299,8 @@ def decay_fit(widths: list[int], values: list[list[float]], tail_from: int = 256
     Returns:
         {"all": [mean, lo, hi], "tail": [mean, lo, hi] or None, "local": [[w_k, w_{k+1}, mean, lo, hi]]}.
     """
-    from empirical.starvation import slope, t_interval
+    from empirical.intervals import t_interval
+    from empirical.starvation import slope
 
     lw = np.log(np.asarray(widths, float))
     V = np.asarray(values, float)

@@ -87,7 +87,8 @@ def test_batched_configurations_write_the_same_run_folders(tmp_path):
 def test_fig1d_checks_verdicts_follow_the_interval():
     # hand-made per-seed responses: the verdict is decided by the Welch interval's side of 0
     pytest.importorskip("scipy")
-    from empirical.experiment import FIG1D_CAPTION, fig1d_checks, welch_interval
+    from empirical.experiment import FIG1D_CAPTION, fig1d_checks
+    from empirical.intervals import welch_interval
 
     cases = ("a", "b", "c")
     ps = {"a": {"z1": [10.0, 11.0, 12.0], "z2": [5.0, 6.0, 7.0]},

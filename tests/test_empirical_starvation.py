@@ -16,8 +16,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from empirical.data.synthetic import two_feature_data  # noqa: E402
 from empirical.features import (EntkEnsemble, feature_directions, gauss_newton_sd, objective, sd_margin,  # noqa: E402
-                                train, two_feature_data)
+                                train)
 from empirical.width_sweep import decay_fit  # noqa: E402
 
 torch.set_num_threads(1)
@@ -152,7 +153,8 @@ def test_run_starvation_tiny_config(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Block design (sharp eNTK test of Thm. 2): data, identification, δ read-off, Eq. 15 reduction
 # ---------------------------------------------------------------------------------------------
-from empirical.features import block_feature_data, block_references, features_of, rotation_coupling  # noqa: E402
+from empirical.data.synthetic import block_feature_data, block_references  # noqa: E402
+from empirical.features import features_of, rotation_coupling  # noqa: E402
 
 
 def _rot(theta):

@@ -13,9 +13,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from empirical.features import (EntkEnsemble, features_of, linearized_optimum, objective, train,  # noqa: E402
-                                two_feature_data)
-from empirical.starvation import slope, t_interval  # noqa: E402
+from empirical.data.synthetic import two_feature_data  # noqa: E402
+from empirical.features import EntkEnsemble, features_of, linearized_optimum, objective, train  # noqa: E402
+from empirical.intervals import t_interval  # noqa: E402
+from empirical.starvation import slope  # noqa: E402
 from theory.engine.fixed_points import solve_fixed_points  # noqa: E402
 
 torch.set_num_threads(1)

@@ -440,7 +440,6 @@ def write_probe(result: dict, out) -> None:
     """
     import csv
     import json
-    from pathlib import Path
 
     from theory.outdir import check_output_folder, new_build_folder, swap_in
 

@@ -120,16 +120,3 @@ def quick_run(experiment: str, tmp_path_factory) -> dict:  # noqa: ANN001 - pyte
     torch.set_num_threads(1)
     return run(experiment, {"quick": True}, tmp_path_factory.mktemp("runs"), progress=False)
 
-
-def t_interval(values) -> tuple[float, float]:  # noqa: ANN001 - any sequence of numbers
-    """95 % Student-t interval of the mean of ``values`` (over seeds or restarts; ≥ 2 values)."""
-    import math
-
-    import numpy as np
-    from scipy import stats
-
-    a = np.asarray(values, float)
-    if a.size < 2:
-        raise ValueError(f"values: a t-interval needs at least 2 values; got {a.size}")
-    h = stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / math.sqrt(len(a))
-    return float(a.mean() - h), float(a.mean() + h)

@@ -186,7 +186,7 @@ def test_wlog_centring_fails_for_weight_decay_toward_zero(sweep):
     """§3's "without loss of generality": the practitioner's CE + λ/2‖θ‖² (uncentred) vs Eq. 5 centred."""
     import numpy as np
 
-    from empirical.starvation import t_interval
+    from empirical.intervals import t_interval
 
     r = _rows(sweep, "ntk", "ce_wd0")
     c = {x["width"]: x for x in _rows(sweep, "ntk", "ce_wd")}

@@ -844,7 +844,6 @@ def solve_fixed_points(
                 with np.errstate(all="ignore"):
                     if kind == "eq10":
                         a1, a2 = np.exp(x1), np.exp(x2)
-                        l1, l2 = x1, x2
                         g1, g2 = -np.log(a1), -np.log(a2)
                         S1, S2 = 1.0 + np.abs(g1), 1.0 + np.abs(g2)
                     else:
