@@ -115,9 +115,7 @@ def _load(path: Path) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as fh:
             table = pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a truncated or foreign file is recomputed, never trusted
+    except Exception:  # noqa: BLE001 - absent, truncated or foreign: recomputed, never trusted
         return None
     return table if isinstance(table, dict) else None
 
