@@ -43,7 +43,7 @@ import torch
 
 from empirical.intervals import welch_interval
 from empirical.measure import heatmap, heldout_margins, measure
-from empirical.ntk import FIG1D_FEATURES, feature_responses, ntk_gram_mlp, phi_func
+from empirical.ntk import FIG1D_FEATURES, feature_responses, ntk_gram_bn_two_layer, ntk_gram_mlp, phi_func
 from empirical.sweep import Cell, Plan, Protocol
 from empirical.train import FIG1D_WEIGHT_DECAY, HELDOUT_SEED_OFFSET, Config, Model, app_b2_configs, can_group, make_heldout, train_group
 
@@ -67,7 +67,9 @@ def _train_function(res, flat) -> torch.Tensor:
 def ntk_gram(res) -> torch.Tensor:
     """Each seed's NTK Gram matrix K₀ at initialization on its training set, [S, n, n] float64."""
     model, X = res.model, res.X
-    if model.cfg.batchnorm:
+    if model.cfg.batchnorm and model.cfg.depth == 1 and not model.cfg.dropout:
+        K = ntk_gram_bn_two_layer(model, model.views(res.init_flat.double()), X.double())
+    elif model.cfg.batchnorm:
         Ks = []
         for k in range(model.S):
             m1 = Model(model.cfg, [res.seeds[k]], torch.float64)

@@ -4,7 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from empirical.ntk import feature_responses, ntk_gram_mlp, phi_func, phi_two_layer  # noqa: E402
+from empirical.ntk import feature_responses, ntk_gram_bn_two_layer, ntk_gram_mlp, phi_func, phi_two_layer  # noqa: E402
 from empirical.train import B0, B1, W0, W1, Config, Model, make_data  # noqa: E402
 
 
@@ -63,3 +63,22 @@ def test_batchnorm_phi_has_all_parameters():
     m1, flat, X, _ = _setup(5, bn=True)
     P = phi_func(m1, flat, X[0])
     assert P.shape == (300, m1.n_params_per_seed) and torch.isfinite(P).all()
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_batchnorm_gram_analytic_equals_jacrev(seed):
+    # independent route: Φ₀ by torch.func.jacrev through the module (batch statistics), K = Φ₀Φ₀ᵀ.
+    # The initial γ = 1, β = 0 would leave the γ and β terms untested: perturb them first.
+    m1, flat, X, _ = _setup(7, seed=seed, bn=True)
+    g = torch.Generator().manual_seed(seed)
+    flat = flat + 0.3 * torch.randn(flat.shape, generator=g, dtype=flat.dtype)
+    K = ntk_gram_bn_two_layer(m1, m1.views(flat), X)[0]
+    P = phi_func(m1, flat, X[0])
+    # float64: both sum ≤ 300·36 products of O(1) terms; 1e-10 relative to max|K| is ~1e5 ulps
+    assert (K - P @ P.T).abs().max() <= 1e-10 * K.abs().max()
+
+
+def test_batchnorm_gram_rejects_other_configurations():
+    m1, flat, X, _ = _setup(4, depth=2, bn=True)
+    with pytest.raises(ValueError, match="depth 1"):
+        ntk_gram_bn_two_layer(m1, m1.views(flat), X)
