@@ -517,6 +517,20 @@ def test_pytest_verify_rejects_an_unwritable_report_folder_at_the_start(tmp_path
     assert "--reports must be a writable" in r.stderr + r.stdout and "passed" not in r.stdout
 
 
+
+def test_collect_only_writes_no_report(tmp_path):
+    # --collect-only runs no test: writing a report would derive every claim for nothing
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "GSV_NO_CACHE": "1"}
+    r = subprocess.run([sys.executable, "-m", "pytest", "verify/test_claims_coverage.py", "--collect-only", "-q",
+                        "-p", "no:cacheprovider", "--reports", str(tmp_path / "r")],
+                       capture_output=True, text=True, cwd=root, env=env, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "collected" in r.stdout and not (tmp_path / "r").exists()
+
 def test_markdown_and_html_pages_have_one_outline(tmp_path, data):
     # One page model rendered twice: the same headings, in the same order, on both copies.
     report.record_evidence("c_ok", route="engine vs printed", description="d", max_rel_error=1e-9,

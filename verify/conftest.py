@@ -143,8 +143,8 @@ def _coverage(session: pytest.Session, exitstatus: int) -> dict:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if config.getoption("--no-reports"):
-        return
+    if config.getoption("--no-reports") or config.option.collectonly:
+        return   # --collect-only runs no test: there is nothing to report (and no reason to derive)
     if _is_worker(config):
         from theory.report import evidence, extra_pages, to_jsonable
 
