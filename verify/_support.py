@@ -111,12 +111,10 @@ def expected_tables() -> dict[str, dict]:
 
 
 def quick_run(experiment: str, tmp_path_factory) -> dict:  # noqa: ANN001 - pytest's factory
-    """A registered experiment's quick configuration (``gsv train <experiment> --quick``) run into
-    a temporary folder with one torch thread (intra-op threads > 1 stall on small loops here)."""
-    import torch
-
+    """A registered experiment's quick configuration (``gsv train <experiment> --quick``), one torch
+    thread, into the run folder kept between suite runs (:mod:`verify._quick_runs`)."""
     from empirical.sweep import run
+    from verify._quick_runs import quick_run as kept
 
-    torch.set_num_threads(1)
-    return run(experiment, {"quick": True}, tmp_path_factory.mktemp("runs"), progress=False)
-
+    opts = {"quick": True}
+    return kept(tmp_path_factory, experiment, opts, lambda out: run(experiment, opts, out, progress=False))[0]

@@ -108,8 +108,10 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures tr
 def sweep(tmp_path_factory):
     from empirical.width_sweep import run_width_sweep, summary_markdown
     from theory.report import add_page
+    from verify._quick_runs import quick_run
 
-    res = run_width_sweep(True, tmp_path_factory.mktemp("runs"), config=VERIFY_SWEEP)
+    res = quick_run(tmp_path_factory, "width-sweep", {"quick": True, "config": VERIFY_SWEEP},
+                     lambda out: run_width_sweep(True, out, config=VERIFY_SWEEP))[0]
     add_page("empirical-width-sweep", "Empirical: does the linearized theory predict trained networks?",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: gap between the "
              "engine's predicted z* (Eq. 9 / Eq. 18 for the network's own Φ0) and the trained network's "
@@ -123,8 +125,9 @@ def sweep(tmp_path_factory):
 def starv(tmp_path_factory):
     from empirical.starvation import run_starvation, summary_markdown
     from theory.report import add_page
+    from verify._quick_runs import quick_run
 
-    res = run_starvation(True, tmp_path_factory.mktemp("runs"))
+    res = quick_run(tmp_path_factory, "starvation", {"quick": True}, lambda out: run_starvation(True, out))[0]
     add_page("empirical-starvation", "Empirical: controlled starvation on trained networks",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: slopes of the "
              "reliance on feature 2 against a² (feature 1's strength²), mean and 95 % t-interval over "
@@ -241,8 +244,10 @@ def test_entk_z2_follows_engine_and_does_not_starve(starv, param, width):
 def block(tmp_path_factory):
     from empirical.starvation import block_summary_markdown, run_starvation_block
     from theory.report import add_page
+    from verify._quick_runs import quick_run
 
-    res = run_starvation_block(True, tmp_path_factory.mktemp("runs"))
+    res = quick_run(tmp_path_factory, "starvation-block", {"quick": True},
+                     lambda out: run_starvation_block(True, out))[0]
     add_page("empirical-starvation-block", "Empirical: Thm. 2 in the eNTK basis with the coupling δ controlled",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: block design (feature 1 on "
              "one block of examples, feature 2 on the other, leakage δ of Eq. 15 with either sign), δ read off "

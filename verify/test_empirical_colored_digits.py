@@ -47,9 +47,10 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 def quick(tmp_path_factory):
     from empirical.colored_digits import figure_captions, run, summary_markdown
     from theory.report import add_page
+    from verify._quick_runs import quick_run
 
-    out = tmp_path_factory.mktemp("runs")
-    res = run(quick=True, out=out, progress=False)
+    res, out = quick_run(tmp_path_factory, "colored-digits", {"quick": True},
+                         lambda out: run(quick=True, out=out, progress=False))
     root = out / "colored_digits" / res["name"]
     # the run's PNGs carry their captions (data, seeds, each row's hyperparameters)
     figs = {f.stem: f.read_bytes() for f in (root / "fig3.png", root / "trajectories.png")}

@@ -51,8 +51,10 @@ def quick(tmp_path_factory):
     from empirical.experiment import summary_markdown
     from theory.report import add_page
 
-    out = tmp_path_factory.mktemp("runs")
-    res = run_moons(out, quick=True, progress=False)
+    from verify._quick_runs import quick_run
+
+    res, out = quick_run(tmp_path_factory, "moons", {"quick": True},
+                         lambda out: run_moons(out, quick=True, progress=False))
     root = out / "moons"
     figs = {f.stem: f.read_bytes() for f in (root / "fig1.png", root / "fig6.png", root / "fig1d.png",
                                              root / "margins_cdf.png") if f.exists()}
