@@ -91,10 +91,12 @@ def test_a_second_run_reuses_the_cells_and_gives_the_same_result(tmp_path, tmp_p
     monkeypatch.delenv("GSV_NO_CACHE", raising=False)
     res1, out1 = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
     assert out1.is_relative_to(tmp_path / "cache" / "quick-runs")
+    n = len(list((out1 / "moons" / "cells").glob("*.json")))
+    assert n >= 1 and qr.provenance(out1).startswith(f"All {n} cell(s) of this quick run were trained")
     cells = sorted((out1 / "moons" / "cells").glob("*.json"))
     stamp = {p.name: p.stat().st_mtime_ns for p in cells}
     res2, out2 = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
-    assert out2 == out1
+    assert out2 == out1 and qr.provenance(out2).startswith(f"{n} of {n} cell(s) of this quick run were reused")
     assert {p.name: p.stat().st_mtime_ns for p in cells} == stamp          # no cell recomputed
     assert json.dumps(without_timing(res2), sort_keys=True, default=str) == \
         json.dumps(without_timing(res1), sort_keys=True, default=str)

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -135,3 +136,20 @@ def quick_run(tmp_path_factory, experiment: str, opts: dict,  # noqa: ANN001 - p
             pass
     out = tmp_path_factory.mktemp("runs")
     return runner(out), out
+
+
+def provenance(out: Path) -> str:
+    """One sentence for a report page: how many cells of the run(s) under ``out`` this suite run
+    reused from the kept folder and how many it trained (read from each run's ``sweep.log``: the
+    last start line of the sweep, "start: k/n cells already done")."""
+    reused = total = 0
+    for log in sorted(Path(out).rglob("sweep.log")):
+        starts = re.findall(r": start: (\d+)/(\d+) cells already done", log.read_text())
+        if starts:
+            reused += int(starts[-1][0])
+            total += int(starts[-1][1])
+    if reused == 0:
+        return f"All {total} cell(s) of this quick run were trained in this run of the suite."
+    return (f"{reused} of {total} cell(s) of this quick run were reused from the run folder kept between suite "
+            f"runs (same code, libraries and machine: verify/_quick_runs.py), {total - reused} trained in this "
+            f"run; `GSV_NO_CACHE=1` trains all.")

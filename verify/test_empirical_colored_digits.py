@@ -47,7 +47,7 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 def quick(tmp_path_factory):
     from empirical.colored_digits import figure_captions, run, summary_markdown
     from theory.report import add_page
-    from verify._quick_runs import quick_run
+    from verify._quick_runs import provenance, quick_run
 
     res, out = quick_run(tmp_path_factory, "colored-digits", {"quick": True},
                          lambda out: run(quick=True, out=out, progress=False))
@@ -59,7 +59,7 @@ def quick(tmp_path_factory):
              "8×8 digits, 4 restarts). Table 2's columns next to the paper's MNIST anchors, Fig. 3's four "
              "test variants, restart-paired differences to ERM. Rows marked 'test-env selection' were tuned "
              "on the test environment (as the paper's); see empirical/results/colored_digits_cpu/README.md "
-             "for the search and the full configuration.\n\n"
+             "for the search and the full configuration. " + provenance(out) + "\n\n"
              f"![{figure_captions(res)['fig3']}](empirical-colored-digits/fig3.png)\n\n" + summary_markdown(res),
              figures=figs)
     return res

@@ -50,8 +50,8 @@ def quick(tmp_path_factory):
 
     from empirical.experiment import summary_markdown
     from theory.report import add_page
+    from verify._quick_runs import provenance, quick_run
 
-    from verify._quick_runs import quick_run
 
     res, out = quick_run(tmp_path_factory, "moons", {"quick": True},
                          lambda out: run_moons(out, quick=True, progress=False))
@@ -62,7 +62,8 @@ def quick(tmp_path_factory):
              "Measured by `verify/test_empirical_moons.py` on the quick configuration (4 seeds, "
              "1,000 iterations; 'deeper' and 'longer' left out). Mean ± std over seeds; margins are "
              "input-space distances to the decision boundary; reliance is sin² of the boundary "
-             "normal's angle to the discriminative axis.\n\n" + summary_markdown(res), figures=figs)
+             "normal's angle to the discriminative axis. " + provenance(out) + "\n\n" + summary_markdown(res),
+             figures=figs)
     return {k: v["summary"] for k, v in res.items()}, out
 
 
