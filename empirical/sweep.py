@@ -194,17 +194,53 @@ def _run_local(calls, report, threads: int) -> dict[str, str]:
         torch.set_num_threads(saved)
 
 
+class _InterruptWatch:
+    """Remembers a Ctrl-C (SIGINT) while the cells run, and raises KeyboardInterrupt as Python's
+    default handler does. An extension may turn the KeyboardInterrupt raised inside one of its
+    callbacks into its own error (or swallow it); without the flag the sweep would record that
+    error as a failed cell and go on, and ``gsv train`` would end with status 1, not 130. Installed
+    only over Python's default handler, in the main thread."""
+
+    def __init__(self):
+        self.seen = False
+        self._old = None
+
+    def _handler(self, signum, frame):  # noqa: ANN001 - signal's handler signature
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "_InterruptWatch":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._old)
+
+
 def _run_local_cells(calls, report) -> dict[str, str]:
     errors = {}
-    for key, args in calls:
-        try:
-            execute_cell(*args)
-            report.cell(key)
-            fault_point("cell")
-        except Exception as exc:  # noqa: BLE001 - a failing cell must not stop the others
-            errors[key] = _error_line(exc)
-            report.cell(key, errors[key])
-            traceback.print_exc(file=open(report.log, "a"))
+    with _InterruptWatch() as watch:
+        for key, args in calls:
+            try:
+                execute_cell(*args)
+                report.cell(key)
+                fault_point("cell")
+            except Exception as exc:  # noqa: BLE001 - a failing cell must not stop the others
+                if watch.seen:    # the "failure" is an interrupt that an extension re-raised as its own error
+                    raise KeyboardInterrupt from exc
+                errors[key] = _error_line(exc)
+                report.cell(key, errors[key])
+                traceback.print_exc(file=open(report.log, "a"))
+            if watch.seen:        # interrupted, but the cell finished (and is stored): stop here
+                raise KeyboardInterrupt
     return errors
 
 

@@ -73,6 +73,53 @@ def _cell(payload, device, **_):
 TOY = Protocol(_plan, _cell, lambda plan, results, rf: {"results": results}, lambda res: "")
 
 
+def _cell_interrupted_in_an_extension(payload, device, **_):
+    # Ctrl-C while cell 1 runs; the code it is in turns the KeyboardInterrupt into its own error
+    # and drops the chain, as a C++ extension may
+    import os
+    import signal
+    import time
+
+    if payload["i"] == 1:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise RuntimeError("operator interrupted") from None
+    return {"square": payload["i"] ** 2}
+
+
+TOY_INTERRUPTED = Protocol(_plan, _cell_interrupted_in_an_extension, lambda plan, results, rf: {}, lambda res: "")
+
+
+def _cell_swallowing_the_interrupt(payload, device, **_):
+    # Ctrl-C while cell 1 runs; the code it is in catches the KeyboardInterrupt and finishes
+    try:
+        return _cell_interrupted_in_an_extension(payload, device)
+    except RuntimeError:
+        return {"square": payload["i"] ** 2}
+
+
+TOY_SWALLOWED = Protocol(_plan, _cell_swallowing_the_interrupt, lambda plan, results, rf: {}, lambda res: "")
+
+
+def test_an_interrupt_turned_into_an_error_stops_the_sweep_as_an_interrupt(tmp_path, monkeypatch):
+    from empirical import registry
+
+    monkeypatch.setitem(registry._REGISTRY, "toyint",
+                        registry.Experiment("toyint", f"{__name__}:TOY_INTERRUPTED", "toy"))
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    with pytest.raises(KeyboardInterrupt):
+        run("toyint", {}, tmp_path, device="cpu", progress=False)
+    root = tmp_path / "toy"
+    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json"]   # c2 never started
+    assert not (root / "failures.json").exists() and not (root / ".lock").exists()
+    assert "FAILED" not in (root / "sweep.log").read_text()      # not recorded as a failed cell
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # the handler is restored
+
+
 def test_failing_cell_is_reported_and_the_others_finish(tmp_path, monkeypatch):
     from empirical import registry
 
@@ -133,3 +180,15 @@ def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_an_interrupt_swallowed_inside_a_cell_stops_the_sweep_after_that_cell(tmp_path, monkeypatch):
+    from empirical import registry
+
+    monkeypatch.setitem(registry._REGISTRY, "toysw",
+                        registry.Experiment("toysw", f"{__name__}:TOY_SWALLOWED", "toy"))
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    with pytest.raises(KeyboardInterrupt):
+        run("toysw", {}, tmp_path, device="cpu", progress=False)
+    root = tmp_path / "toy"   # the interrupted cell finished and is kept; the next one never started
+    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json", "c1.json"]
