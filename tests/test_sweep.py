@@ -103,21 +103,32 @@ def _cell_swallowing_the_interrupt(payload, device, **_):
 TOY_SWALLOWED = Protocol(_plan, _cell_swallowing_the_interrupt, lambda plan, results, rf: {}, lambda res: "")
 
 
-def test_an_interrupt_turned_into_an_error_stops_the_sweep_as_an_interrupt(tmp_path, monkeypatch):
+def _interrupted_toy_run(protocol: str, tmp_path, monkeypatch) -> Path:  # noqa: ANN001 - pytest fixtures
+    """Run the toy protocol ``protocol`` (a Ctrl-C arrives during cell 1); it must end in KeyboardInterrupt."""
+    import signal
+
     from empirical import registry
 
-    monkeypatch.setitem(registry._REGISTRY, "toyint",
-                        registry.Experiment("toyint", f"{__name__}:TOY_INTERRUPTED", "toy"))
+    monkeypatch.setitem(registry._REGISTRY, "toyint", registry.Experiment("toyint", f"{__name__}:{protocol}", "toy"))
     monkeypatch.syspath_prepend(str(Path(__file__).parent))
     with pytest.raises(KeyboardInterrupt):
         run("toyint", {}, tmp_path, device="cpu", progress=False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # the handler is restored
     root = tmp_path / "toy"
-    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json"]   # c2 never started
     assert not (root / "failures.json").exists() and not (root / ".lock").exists()
     assert "FAILED" not in (root / "sweep.log").read_text()      # not recorded as a failed cell
-    import signal
+    return root
 
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # the handler is restored
+
+def test_an_interrupt_turned_into_an_error_stops_the_sweep_as_an_interrupt(tmp_path, monkeypatch):
+    root = _interrupted_toy_run("TOY_INTERRUPTED", tmp_path, monkeypatch)
+    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json"]   # c2 never started
+
+
+def test_an_interrupt_swallowed_inside_a_cell_stops_the_sweep_after_that_cell(tmp_path, monkeypatch):
+    root = _interrupted_toy_run("TOY_SWALLOWED", tmp_path, monkeypatch)
+    # the interrupted cell finished and is kept; the next one never started
+    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json", "c1.json"]
 
 
 def test_failing_cell_is_reported_and_the_others_finish(tmp_path, monkeypatch):
@@ -181,14 +192,3 @@ def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys):
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
 
-
-def test_an_interrupt_swallowed_inside_a_cell_stops_the_sweep_after_that_cell(tmp_path, monkeypatch):
-    from empirical import registry
-
-    monkeypatch.setitem(registry._REGISTRY, "toysw",
-                        registry.Experiment("toysw", f"{__name__}:TOY_SWALLOWED", "toy"))
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    with pytest.raises(KeyboardInterrupt):
-        run("toysw", {}, tmp_path, device="cpu", progress=False)
-    root = tmp_path / "toy"   # the interrupted cell finished and is kept; the next one never started
-    assert sorted(p.name for p in (root / "cells").glob("*.json")) == ["c0.json", "c1.json"]
