@@ -105,13 +105,19 @@ def test_a_second_run_reuses_the_cells_and_gives_the_same_result(tmp_path, tmp_p
     assert json.dumps(without_timing(fresh["configs"]), sort_keys=True, default=str) == \
         json.dumps(without_timing(res1["configs"]), sort_keys=True, default=str)
     # another code key's folder is removed on the next use; a held one is kept
-    stale = tmp_path / "cache" / "quick-runs" / ("0" * 64)
-    held = tmp_path / "cache" / "quick-runs" / ("1" * 64)
+    import socket
+
+    here = socket.gethostname()
+    kr = tmp_path / "cache" / "quick-runs"
+    stale, dead, held, remote = (kr / (c * 64) for c in "0123")
     stale.mkdir()
-    (held / "x").mkdir(parents=True)
-    (held / "x" / ".lock").write_text(json.dumps({"host": "h", "pid": os.getpid()}))
+    for d, owner in ((dead, {"host": here, "pid": 2 ** 22 + 1}), (held, {"host": here, "pid": os.getpid()}),
+                     (remote, {"host": here + "-other", "pid": 2 ** 22 + 1})):
+        (d / "x").mkdir(parents=True)
+        (d / "x" / ".lock").write_text(json.dumps(owner))
     qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
-    assert not stale.exists() and held.exists()
+    # other code keys: removed unless a live process (here) or another host holds them
+    assert not stale.exists() and not dead.exists() and held.exists() and remote.exists()
 
 
 def test_no_cache_and_a_folder_in_use_run_afresh(tmp_path, tmp_path_factory, monkeypatch):

@@ -78,7 +78,10 @@ def run_name(experiment: str, opts: dict) -> str:
 
 
 def _held(folder: Path) -> bool:
-    """A run folder below ``folder`` is locked by a live process on this host."""
+    """A run folder below ``folder`` is locked by a live process: one on this host whose pid is
+    alive, or one on another host (a cache on a shared disk: its liveness cannot be checked here)."""
+    import socket
+
     from empirical.runs import RunFolder, _pid_alive
 
     for lock in folder.rglob(RunFolder.LOCK):
@@ -86,7 +89,8 @@ def _held(folder: Path) -> bool:
             owner = json.loads(lock.read_text())
         except (OSError, ValueError):
             continue
-        if isinstance(owner.get("pid"), int) and _pid_alive(owner["pid"]):
+        if owner.get("host") != socket.gethostname() or not isinstance(owner.get("pid"), int) \
+                or _pid_alive(owner["pid"]):
             return True
     return False
 
