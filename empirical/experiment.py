@@ -67,7 +67,7 @@ def _train_function(res, flat) -> torch.Tensor:
 def ntk_gram(res) -> torch.Tensor:
     """Each seed's NTK Gram matrix K₀ at initialization on its training set, [S, n, n] float64."""
     model, X = res.model, res.X
-    if model.cfg.batchnorm and model.cfg.depth == 1 and not model.cfg.dropout:
+    if model.cfg.batchnorm and model.cfg.depth == 1:   # Config forbids dropout with batch norm
         K = ntk_gram_bn_two_layer(model, model.views(res.init_flat.double()), X.double())
     elif model.cfg.batchnorm:
         Ks = []

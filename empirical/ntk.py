@@ -113,7 +113,6 @@ def ntk_gram_mlp(model: Model, p: dict, X: torch.Tensor) -> torch.Tensor:
     return K
 
 
-
 def ntk_gram_bn_two_layer(model: Model, p: dict, X: torch.Tensor) -> torch.Tensor:
     """Analytic NTK Gram matrices [S, n, n] of the one-hidden-layer ReLU net with batch norm
     (batch statistics, as in training) after the first linear layer (module docstring).
