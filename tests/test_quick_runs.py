@@ -82,26 +82,27 @@ def test_the_key_moves_with_code_and_not_with_committed_results(tmp_path):
     assert qr.run_name("moons", {"quick": True}) != qr.run_name("moons", {"quick": True, "seeds": 3})
 
 
-def _tiny(out: Path) -> dict:
-    return run("moons", TINY, out, device="cpu", progress=False)
+def _kept_run(tmp_path_factory) -> tuple[dict, Path]:  # noqa: ANN001 - pytest's factory
+    res = qr.quick_run("moons", tmp_path_factory, TINY)
+    return res, Path(res["dir"])
 
 
 def test_a_second_run_reuses_the_cells_and_gives_the_same_result(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GSV_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GSV_NO_CACHE", raising=False)
-    res1, out1 = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
-    assert out1.is_relative_to(tmp_path / "cache" / "quick-runs")
-    n = len(list((out1 / "moons" / "cells").glob("*.json")))
-    assert n >= 1 and qr.provenance(out1).startswith(f"All {n} cell(s) of this quick run were trained")
-    cells = sorted((out1 / "moons" / "cells").glob("*.json"))
+    res1, dir1 = _kept_run(tmp_path_factory)
+    assert dir1.is_relative_to(tmp_path / "cache" / "quick-runs")
+    cells = sorted((dir1 / "cells").glob("*.json"))
+    n = len(cells)
+    assert n >= 1 and qr.provenance(dir1).startswith(f"All {n} cell(s) of this quick run were trained")
     stamp = {p.name: p.stat().st_mtime_ns for p in cells}
-    res2, out2 = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
-    assert out2 == out1 and qr.provenance(out2).startswith(f"{n} of {n} cell(s) of this quick run were reused")
+    res2, dir2 = _kept_run(tmp_path_factory)
+    assert dir2 == dir1 and qr.provenance(dir2).startswith(f"{n} of {n} cell(s) of this quick run were reused")
     assert {p.name: p.stat().st_mtime_ns for p in cells} == stamp          # no cell recomputed
     assert json.dumps(without_timing(res2), sort_keys=True, default=str) == \
         json.dumps(without_timing(res1), sort_keys=True, default=str)
     # the same numbers as a run into a fresh folder
-    fresh = _tiny(tmp_path / "fresh")
+    fresh = run("moons", TINY, tmp_path / "fresh", progress=False)
     assert json.dumps(without_timing(fresh["configs"]), sort_keys=True, default=str) == \
         json.dumps(without_timing(res1["configs"]), sort_keys=True, default=str)
     # another code key's folder is removed on the next use; a held one is kept
@@ -115,7 +116,7 @@ def test_a_second_run_reuses_the_cells_and_gives_the_same_result(tmp_path, tmp_p
                      (remote, {"host": here + "-other", "pid": 2 ** 22 + 1})):
         (d / "x").mkdir(parents=True)
         (d / "x" / ".lock").write_text(json.dumps(owner))
-    qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
+    _kept_run(tmp_path_factory)
     # other code keys: removed unless a live process (here) or another host holds them
     assert not stale.exists() and not dead.exists() and held.exists() and remote.exists()
 
@@ -123,12 +124,12 @@ def test_a_second_run_reuses_the_cells_and_gives_the_same_result(tmp_path, tmp_p
 def test_no_cache_and_a_folder_in_use_run_afresh(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GSV_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("GSV_NO_CACHE", "1")
-    _, out = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)
-    assert not out.is_relative_to(tmp_path / "cache") and not (tmp_path / "cache" / "quick-runs").exists()
+    _, folder = _kept_run(tmp_path_factory)
+    assert not folder.is_relative_to(tmp_path / "cache") and not (tmp_path / "cache" / "quick-runs").exists()
     monkeypatch.delenv("GSV_NO_CACHE")
     kept = qr.persistent_folder("moons", TINY)
     (kept / "moons").mkdir(parents=True)
     (kept / "moons" / ".lock").write_text(json.dumps({"host": os.uname().nodename, "pid": os.getpid()}))
-    res, out = qr.quick_run(tmp_path_factory, "moons", TINY, _tiny)   # this process holds it: "another run"
-    assert out != kept and not out.is_relative_to(tmp_path / "cache") and "plain" in res["configs"]
+    res, folder = _kept_run(tmp_path_factory)   # this process holds it: "another run"
+    assert not folder.is_relative_to(tmp_path / "cache") and "plain" in res["configs"]
     shutil.rmtree(kept)

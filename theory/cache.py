@@ -33,14 +33,14 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from theory import verdicts
 from theory.outdir import atomic_write_file
 
-__all__ = ["cache_dir", "cache_path", "code_hash", "load_rendered_math", "module_table", "verdict_table",
+__all__ = ["cache_dir", "cache_path", "code_hash", "content_hash", "load_rendered_math", "module_table", "verdict_table",
            "CachedVerdictTable"]
 
 _THEORY = Path(__file__).resolve().parent
@@ -71,14 +71,21 @@ def _own_hash() -> str:
 
 
 def _hash(root: Path) -> str:
-    hsh = hashlib.sha256(f"gsv-verdicts-{_FORMAT}\0{sys.version}\0".encode())
-    for mod in _MODULES_VERSIONED:
+    return content_hash(f"gsv-verdicts-{_FORMAT}", _source_files(root), root, _MODULES_VERSIONED)
+
+
+def content_hash(salt: str, files: Iterable[Path], root: Path, modules: Iterable[str]) -> str:
+    """SHA-256 over ``salt``, the Python version, the versions of ``modules`` ("absent" when one
+    does not import) and ``files`` (each by its path relative to ``root`` and its bytes, in the
+    order given): the key of a cache of results those files compute."""
+    hsh = hashlib.sha256(f"{salt}\0{sys.version}\0".encode())
+    for mod in modules:
         try:
             version = __import__(mod).__version__
-        except ImportError:  # pragma: no cover - all are dependencies
+        except ImportError:
             version = "absent"
         hsh.update(f"{mod}={version}\0".encode())
-    for p in _source_files(root):
+    for p in files:
         hsh.update(p.relative_to(root).as_posix().encode() + b"\0")
         hsh.update(p.read_bytes() + b"\0")
     return hsh.hexdigest()

@@ -27,14 +27,13 @@ process holds them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -55,21 +54,23 @@ def hashed_files(root: Path = _ROOT) -> list[Path]:
 
 def code_key(root: Path = _ROOT) -> str:
     """What every quick run's cells depend on besides the experiment and its options (module
-    docstring): 64 hex digits."""
+    docstring): 64 hex digits. Of this checkout, taken once per process: the cells a process
+    computes come from the code it imported, even if the files change on disk meanwhile."""
+    return _own_key() if root == _ROOT else _key(root)
+
+
+@functools.lru_cache(maxsize=1)
+def _own_key() -> str:
+    return _key(_ROOT)
+
+
+def _key(root: Path) -> str:
     import torch
 
-    h = hashlib.sha256(f"gsv-quick-runs-{_FORMAT}\0{sys.version}\0".encode())
-    for mod in _VERSIONED:
-        try:
-            version = __import__(mod).__version__
-        except ImportError:
-            version = "absent"
-        h.update(f"{mod}={version}\0".encode())
-    h.update(f"{platform.machine()}\0{torch.backends.cpu.get_cpu_capability()}\0threads={torch.get_num_threads()}\0"
-             .encode())
-    for p in hashed_files(root):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    from theory.cache import content_hash
+
+    machine = f"{platform.machine()}\0{torch.backends.cpu.get_cpu_capability()}\0threads={torch.get_num_threads()}"
+    return content_hash(f"gsv-quick-runs-{_FORMAT}\0{machine}", hashed_files(root), root, _VERSIONED)
 
 
 def run_name(experiment: str, opts: dict) -> str:
@@ -119,32 +120,31 @@ def persistent_folder(experiment: str, opts: dict) -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
-def quick_run(tmp_path_factory, experiment: str, opts: dict,  # noqa: ANN001 - pytest's factory
-              runner: Callable[[Path], dict]) -> tuple[dict, Path]:
-    """``runner(out)`` — one experiment run into the parent folder ``out`` — into the kept folder of
-    (``experiment``, ``opts``), else into a fresh temporary folder; (its result, ``out``).
-
-    ``opts`` must name everything ``runner`` passes to the experiment besides ``out``: it enters
-    the key.
+def quick_run(experiment: str, tmp_path_factory, opts: dict | None = None) -> dict:  # noqa: ANN001 - pytest's factory
+    """The registered experiment's run with ``opts`` (default ``{"quick": True}``: ``gsv train
+    <experiment> --quick``), one torch thread, into its kept run folder, else into a fresh temporary
+    folder; its result (``dir``: the run folder). The options that name the kept folder are the
+    ones the run gets.
     """
     import torch
 
     from empirical.runs import RunFolderError
+    from empirical.sweep import run
 
+    opts = {"quick": True} if opts is None else dict(opts)
     torch.set_num_threads(1)   # the sweep's cells run with one thread; intra-op threads > 1 stall here
     out = persistent_folder(experiment, opts)
     if out is not None:
         try:
-            return runner(out), out
+            return run(experiment, opts, out, progress=False)
         except RunFolderError:   # held by another live process (a second pytest): compute afresh
             pass
-    out = tmp_path_factory.mktemp("runs")
-    return runner(out), out
+    return run(experiment, opts, tmp_path_factory.mktemp("runs"), progress=False)
 
 
-def provenance(out: Path) -> str:
-    """One sentence for a report page: how many cells of the run(s) under ``out`` this suite run
-    reused from the kept folder and how many it trained (read from each run's ``sweep.log``: the
+def provenance(out: str | Path) -> str:
+    """One sentence for a report page: how many cells of the run folder ``out`` (or of the run
+    folders below it) this suite run reused from the kept folder and how many it trained (read from each run's ``sweep.log``: the
     last start line of the sweep, "start: k/n cells already done")."""
     reused = total = 0
     for log in sorted(Path(out).rglob("sweep.log")):

@@ -109,12 +109,3 @@ def expected_tables() -> dict[str, dict]:
                 out[info.name] = mod.EXPECTED
     return out
 
-
-def quick_run(experiment: str, tmp_path_factory) -> dict:  # noqa: ANN001 - pytest's factory
-    """A registered experiment's quick configuration (``gsv train <experiment> --quick``), one torch
-    thread, into the run folder kept between suite runs (:mod:`verify._quick_runs`)."""
-    from empirical.sweep import run
-    from verify._quick_runs import quick_run as kept
-
-    opts = {"quick": True}
-    return kept(tmp_path_factory, experiment, opts, lambda out: run(experiment, opts, out, progress=False))[0]

@@ -106,33 +106,32 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures tr
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    from empirical.width_sweep import run_width_sweep, summary_markdown
+    from empirical.width_sweep import summary_markdown
     from theory.report import add_page
     from verify._quick_runs import provenance, quick_run
 
-    res, out = quick_run(tmp_path_factory, "width-sweep", {"quick": True, "config": VERIFY_SWEEP},
-                         lambda out: run_width_sweep(True, out, config=VERIFY_SWEEP))
+    res = quick_run("width-sweep", tmp_path_factory, {"quick": True, "config": VERIFY_SWEEP})
     add_page("empirical-width-sweep", "Empirical: does the linearized theory predict trained networks?",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: gap between the "
              "engine's predicted z* (Eq. 9 / Eq. 18 for the network's own Φ0) and the trained network's "
              "z, and the relative kernel change, against width, with power-law fits. The full run "
-             "(widths to 8192, 10 seeds) is in `empirical/results/width_sweep_cpu/`. " + provenance(out) + "\n\n"
+             "(widths to 8192, 10 seeds) is in `empirical/results/width_sweep_cpu/`. " + provenance(res["dir"]) + "\n\n"
              + summary_markdown(res))
     return res
 
 
 @pytest.fixture(scope="module")
 def starv(tmp_path_factory):
-    from empirical.starvation import run_starvation, summary_markdown
+    from empirical.starvation import summary_markdown
     from theory.report import add_page
     from verify._quick_runs import provenance, quick_run
 
-    res, out = quick_run(tmp_path_factory, "starvation", {"quick": True}, lambda out: run_starvation(True, out))
+    res = quick_run("starvation", tmp_path_factory)
     add_page("empirical-starvation", "Empirical: controlled starvation on trained networks",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: slopes of the "
              "reliance on feature 2 against a² (feature 1's strength²), mean and 95 % t-interval over "
              "seeds, behavioural and in the eNTK basis. The full run (12 seeds, widths 32 and 1024, "
-             "ReLU, SD before/after convergence) is in `empirical/results/starvation_cpu/`. " + provenance(out) + "\n\n"
+             "ReLU, SD before/after convergence) is in `empirical/results/starvation_cpu/`. " + provenance(res["dir"]) + "\n\n"
              + summary_markdown(res))
     return res
 
@@ -242,18 +241,17 @@ def test_entk_z2_follows_engine_and_does_not_starve(starv, param, width):
 
 @pytest.fixture(scope="module")
 def block(tmp_path_factory):
-    from empirical.starvation import block_summary_markdown, run_starvation_block
+    from empirical.starvation import block_summary_markdown
     from theory.report import add_page
     from verify._quick_runs import provenance, quick_run
 
-    res, out = quick_run(tmp_path_factory, "starvation-block", {"quick": True},
-                         lambda out: run_starvation_block(True, out))
+    res = quick_run("starvation-block", tmp_path_factory)
     add_page("empirical-starvation-block", "Empirical: Thm. 2 in the eNTK basis with the coupling δ controlled",
              "Quick configuration, measured by `verify/test_empirical_beyond_ntk.py`: block design (feature 1 on "
              "one block of examples, feature 2 on the other, leakage δ of Eq. 15 with either sign), δ read off "
              "each network's Φ0, slopes of z2 (trained, engine) and of the behavioural margin against a². The "
              "full run (NTK and SP, widths 32 and 1024, five δ, 12 seeds) is in "
-             "`empirical/results/starvation_block_cpu/`. " + provenance(out) + "\n\n" + block_summary_markdown(res))
+             "`empirical/results/starvation_block_cpu/`. " + provenance(res["dir"]) + "\n\n" + block_summary_markdown(res))
     return res
 
 

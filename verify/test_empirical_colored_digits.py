@@ -35,6 +35,8 @@ judged.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -45,13 +47,12 @@ EXPECTED: dict = {}   # no printed claims of the theory: this module measures §
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.colored_digits import figure_captions, run, summary_markdown
+    from empirical.colored_digits import figure_captions, summary_markdown
     from theory.report import add_page
     from verify._quick_runs import provenance, quick_run
 
-    res, out = quick_run(tmp_path_factory, "colored-digits", {"quick": True},
-                         lambda out: run(quick=True, out=out, progress=False))
-    root = out / "colored_digits" / res["name"]
+    res = quick_run("colored-digits", tmp_path_factory)
+    root = Path(res["dir"])
     # the run's PNGs carry their captions (data, seeds, each row's hyperparameters)
     figs = {f.stem: f.read_bytes() for f in (root / "fig3.png", root / "trajectories.png")}
     add_page("empirical-colored-digits", "Empirical: colored digits (Colored-MNIST protocol, quick)",
@@ -59,7 +60,7 @@ def quick(tmp_path_factory):
              "8×8 digits, 4 restarts). Table 2's columns next to the paper's MNIST anchors, Fig. 3's four "
              "test variants, restart-paired differences to ERM. Rows marked 'test-env selection' were tuned "
              "on the test environment (as the paper's); see empirical/results/colored_digits_cpu/README.md "
-             "for the search and the full configuration. " + provenance(out) + "\n\n"
+             "for the search and the full configuration. " + provenance(root) + "\n\n"
              f"![{figure_captions(res)['fig3']}](empirical-colored-digits/fig3.png)\n\n" + summary_markdown(res),
              figures=figs)
     return res
@@ -122,8 +123,6 @@ def test_irm_selection_is_near_constant(quick):
 
 
 def test_run_folder_written(quick):
-    from pathlib import Path
-
     root = Path(quick["dir"])
     for f in ("config.json", "environment.json", "metrics.json", "summary.md", "fig3.png", "trajectories.png"):
         assert (root / f).exists(), f

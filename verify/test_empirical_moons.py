@@ -37,6 +37,8 @@ What is measured (assertions below state it; they are what this run measures, no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -46,25 +48,21 @@ EXPECTED: dict = {}   # no claims of the theory: this module measures §2 / App.
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    from empirical.experiment import run_moons
-
     from empirical.experiment import summary_markdown
     from theory.report import add_page
     from verify._quick_runs import provenance, quick_run
 
-
-    res, out = quick_run(tmp_path_factory, "moons", {"quick": True},
-                         lambda out: run_moons(out, quick=True, progress=False))
-    root = out / "moons"
+    run = quick_run("moons", tmp_path_factory)
+    res, root = run["configs"], Path(run["dir"])
     figs = {f.stem: f.read_bytes() for f in (root / "fig1.png", root / "fig6.png", root / "fig1d.png",
                                              root / "margins_cdf.png") if f.exists()}
     add_page("empirical-two-moons", "Empirical: two moons (quick configuration)",
              "Measured by `verify/test_empirical_moons.py` on the quick configuration (4 seeds, "
              "1,000 iterations; 'deeper' and 'longer' left out). Mean ± std over seeds; margins are "
              "input-space distances to the decision boundary; reliance is sin² of the boundary "
-             "normal's angle to the discriminative axis. " + provenance(out) + "\n\n" + summary_markdown(res),
+             "normal's angle to the discriminative axis. " + provenance(root) + "\n\n" + summary_markdown(res),
              figures=figs)
-    return {k: v["summary"] for k, v in res.items()}, out
+    return {k: v["summary"] for k, v in res.items()}, root
 
 
 def _sep(table):
@@ -104,10 +102,10 @@ def test_sd_relies_on_second_coordinate_more_than_plain(quick):
 def test_fig1d_caption_statements_hold(quick):
     from empirical.experiment import FIG1D_CASES, fig1d_checks
 
-    _, out = quick
+    _, root = quick
     import json
 
-    per_seed = {n: json.loads((out / "moons" / n / "metrics.json").read_text())["per_seed"]
+    per_seed = {n: json.loads((root / n / "metrics.json").read_text())["per_seed"]
                 for n in FIG1D_CASES["ours"]}
     rows = fig1d_checks(per_seed, FIG1D_CASES["ours"])
     assert len(rows) == 4
@@ -143,8 +141,7 @@ def test_heldout_sd_linf_p10_exceeds_plain(quick):
 
 
 def test_run_folders_written(quick):
-    _, out = quick
-    root = out / "moons"
+    _, root = quick
     for f in ("summary.json", "summary.md", "fig1.png", "fig6.png", "fig1d.png", "margins_cdf.png"):
         assert (root / f).exists(), f
     for name in ("plain", "sd"):

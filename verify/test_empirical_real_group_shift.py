@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from empirical.intervals import t_interval
-from verify._support import quick_run
+from verify._quick_runs import quick_run
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("mlxtend")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from verify._support import quick_run
+from verify._quick_runs import quick_run
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("mlxtend")
