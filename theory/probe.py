@@ -96,25 +96,45 @@ def _check_n_delta(n_delta: int) -> None:
                          f"got {n_delta!r}")
 
 
+def _first_crossings(f: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, level: float,
+                     n_rows: int, iters: int = 50) -> list[float | None]:
+    """Per row r, the smallest x on ``grid`` (refined by bisection) where f(x)[r] ≥ level; None
+    if never. All rows are bisected together: ``f`` maps x [n_rows, k] to values [n_rows, k]
+    (row r evaluated at its own points), so each halving is one batched call, not one per row."""
+    vals = f(np.broadcast_to(grid, (n_rows, grid.size)).copy())
+    hit = vals >= level
+    found = hit.any(axis=1)
+    k = np.argmax(hit, axis=1)                       # first crossing on the grid (0 if none)
+    lo = grid[np.maximum(k - 1, 0)].astype(float)
+    hi = grid[k].astype(float)
+    refine = found & (k > 0)
+    # 50 halvings of an interval < 1e-3 wide reach float64 resolution in δ.
+    if refine.any():
+        rows = np.flatnonzero(refine)
+        lo_r, hi_r = lo[rows], hi[rows]
+        for _ in range(iters):
+            mid = 0.5 * (lo_r + hi_r)
+            x = np.broadcast_to(mid[:, None], (rows.size, 1)).copy()
+            up = _rows_at(f, x, rows, n_rows) >= level
+            hi_r = np.where(up, mid, hi_r)
+            lo_r = np.where(up, lo_r, mid)
+        hi[rows] = hi_r
+    return [float(hi[r]) if found[r] else None for r in range(n_rows)]
+
+
+def _rows_at(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """f at x [len(rows), 1] for the given rows only: the other rows get a placeholder point
+    (the grid's first) that is evaluated and discarded, so ``f`` always sees all n_rows."""
+    full = np.full((n_rows, 1), DELTA_LO)
+    full[rows] = x
+    return f(full)[rows, 0]
+
+
 def _first_crossing(f: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, level: float,
                     iters: int = 50) -> float | None:
-    """Smallest x on ``grid`` (refined by bisection) where f(x) ≥ level; None if never."""
-    vals = f(grid)
-    hit = np.nonzero(vals >= level)[0]
-    if hit.size == 0:
-        return None
-    k = int(hit[0])
-    if k == 0:
-        return float(grid[0])
-    lo, hi = float(grid[k - 1]), float(grid[k])
-    # 50 halvings of an interval < 1e-3 wide reach float64 resolution in δ.
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        if f(np.array([mid]))[0] >= level:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    """Smallest x on ``grid`` (refined by bisection) where f(x) ≥ level; None if never (one row
+    of :func:`_first_crossings`)."""
+    return _first_crossings(lambda x: f(x[0])[None, :], grid, level, 1, iters)[0]
 
 
 def thresholds(
@@ -126,23 +146,28 @@ def thresholds(
 ) -> list[dict]:
     """Smallest δ ∈ (0, 1) where each first-order quantity's relative error reaches ``level``.
 
-    A δ grid of ``n_delta`` points finds the first crossing, then bisection refines it.
+    A δ grid of ``n_delta`` points finds the first crossing, then bisection refines it; every
+    (λ, s1, quantity) is one row of one batched computation.
 
     Returns:
         A list of ``{"quantity", "s1", "s2", "lam", "delta_10pct"}`` (None: never reached).
     """
     _check_n_delta(n_delta)
     grid = np.linspace(DELTA_LO, DELTA_HI, n_delta)
-    rows = []
-    for lam in lams:
-        for s1 in s1_values:
-            for q in QUANTITIES:
-                def f(d, q=q, s1=s1, lam=lam):
-                    return quantity_errors(np.full_like(d, s1), np.full_like(d, s2),
-                                           np.full_like(d, lam), d)[q]
-                rows.append({"quantity": q, "s1": float(s1), "s2": float(s2), "lam": float(lam),
-                             "delta_10pct": _first_crossing(f, grid, level)})
-    return rows
+    combos = [(float(lam), float(s1), q) for lam in lams for s1 in s1_values for q in QUANTITIES]
+    lam_r = np.array([c[0] for c in combos])[:, None]
+    s1_r = np.array([c[1] for c in combos])[:, None]
+    q_idx = {q: i for i, q in enumerate(QUANTITIES)}
+    pick = np.array([q_idx[c[2]] for c in combos])
+
+    def f(d: np.ndarray) -> np.ndarray:
+        errs = quantity_errors(np.broadcast_to(s1_r, d.shape), np.full_like(d, s2),
+                               np.broadcast_to(lam_r, d.shape), d)
+        return np.stack([errs[q] for q in QUANTITIES])[pick, np.arange(len(combos))]
+
+    found = _first_crossings(f, grid, level, len(combos))
+    return [{"quantity": q, "s1": s1, "s2": float(s2), "lam": lam, "delta_10pct": t}
+            for (lam, s1, q), t in zip(combos, found, strict=True)]
 
 
 def sign_thresholds(
@@ -156,13 +181,17 @@ def sign_thresholds(
     grid = np.linspace(DELTA_LO, DELTA_HI, n_delta)
     rows = []
     for dyn in ("eq10", "eq9"):
-        for lam in lams:
-            for s1 in s1_values:
-                def f(d, s1=s1, lam=lam, dyn=dyn):
-                    s = np.stack([np.full_like(d, s1), np.full_like(d, s2)], -1)
-                    return dz_ds2(s, u_eq15(d), np.full_like(d, lam), dyn)[..., 1, 0]
-                rows.append({"dynamics": dyn, "s1": float(s1), "s2": float(s2), "lam": float(lam),
-                             "delta_sign_flip": _first_crossing(f, grid, 0.0)})
+        combos = [(float(lam), float(s1)) for lam in lams for s1 in s1_values]
+        lam_r = np.array([c[0] for c in combos])[:, None]
+        s1_r = np.array([c[1] for c in combos])[:, None]
+
+        def f(d: np.ndarray, dyn=dyn, lam_r=lam_r, s1_r=s1_r) -> np.ndarray:
+            s = np.stack([np.broadcast_to(s1_r, d.shape), np.full_like(d, s2)], -1)
+            return dz_ds2(s, u_eq15(d), np.broadcast_to(lam_r, d.shape).copy(), dyn)[..., 1, 0]
+
+        found = _first_crossings(f, grid, 0.0, len(combos))
+        rows += [{"dynamics": dyn, "s1": s1, "s2": float(s2), "lam": lam, "delta_sign_flip": t}
+                 for (lam, s1), t in zip(combos, found, strict=True)]
     return rows
 
 
