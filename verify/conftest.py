@@ -27,14 +27,21 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-# ci: deterministic (derandomize) so a rerun gives the same verdicts and numbers.
-settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-# thorough: 25x the examples, random seeds (≥ 20x is the issue's requirement).
-settings.register_profile("thorough", max_examples=500, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+
+def _load_hypothesis_profile(name: str) -> None:
+    """Register the two profiles and load ``name`` (in the processes that run tests only:
+    importing hypothesis takes about a second, which the xdist controller need not spend
+    before it starts its workers)."""
+    from hypothesis import HealthCheck, settings
+
+    # ci: deterministic (derandomize) so a rerun gives the same verdicts and numbers.
+    settings.register_profile("ci", max_examples=20, derandomize=True, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    # thorough: 25x the examples, random seeds (≥ 20x is the issue's requirement).
+    settings.register_profile("thorough", max_examples=500, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(name)
 
 _VERIFY = Path(__file__).resolve().parent
 _WORKER_KEY = "gsv_report_records"
@@ -51,15 +58,22 @@ def _is_worker(config: pytest.Config) -> bool:
     return getattr(config, "workerinput", None) is not None
 
 
+def _is_controller(config: pytest.Config) -> bool:
+    """The xdist controller: it hands tests to workers and runs none itself."""
+    return (not _is_worker(config) and getattr(config.option, "dist", "no") != "no"
+            and bool(getattr(config.option, "numprocesses", None)))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--gsv-profile") or os.environ.get("GSV_HYPOTHESIS_PROFILE", "ci")
     if profile not in ("ci", "thorough"):
         raise pytest.UsageError(f"--gsv-profile must be 'ci' or 'thorough', got {profile!r}")
-    settings.load_profile(profile)
+    if not _is_controller(config):
+        _load_hypothesis_profile(profile)
     config._gsv = {"deselected": 0, "report": None}
     _CURRENT["modules_run"] = set()
     if not _is_worker(config) and not config.getoption("--no-reports"):
-        from theory.report.writer import check_report_folder
+        from theory.report.folder import check_report_folder   # light: no SymPy yet
 
         try:  # fail now, not after every test has run
             check_report_folder(config.getoption("--reports"), "--reports")
@@ -67,6 +81,29 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_WorkerRecords(), "gsv-worker-records")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtestloop(session: pytest.Session):
+    # The xdist controller idles while its workers run the tests; the report modules it needs
+    # at the end (the claims, SymPy: about 2 s) load meanwhile, not after the last test.
+    # Its workers are already started here (xdist starts them at session start).
+    config = session.config
+    if _is_controller(config) and not config.getoption("--no-reports") and not config.option.collectonly:
+        import threading
+
+        threading.Thread(target=_preload_report, name="gsv-report-preload", daemon=True).start()
+    yield
+
+
+def _preload_report() -> None:
+    import importlib
+
+    try:
+        for mod in ("theory.report.registry", "theory.report.writer"):
+            importlib.import_module(mod)
+    except Exception:  # noqa: BLE001 - only a head start: the end of the session imports it again and reports
+        pass
 
 
 class _WorkerRecords:

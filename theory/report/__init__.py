@@ -29,32 +29,36 @@ Example:
     'no check (definition or assumption)'
 """
 
-from theory.report.registry import (
-    Evidence,
-    ExtraPage,
-    add_all,
-    add_page,
-    evidence,
-    extra_pages,
-    figure_png,
-    from_jsonable,
-    png_caption,
-    record_evidence,
-    reset_evidence,
-    to_jsonable,
-)
-from theory.report.mathrender import name_latex, to_latex, to_mathml
-from theory.report.pages import check_label
-from theory.report.records import verdict_records, verdicts_json, worst_errors
-from theory.report.text import markdown_to_html, md_code, md_escape
-from theory.report.writer import (
-    Written,
-    check_report_folder,
-    describe,
-    figure_caption_problems,
-    read_manifest,
-    write_reports,
-)
+import importlib
+
+# The names below are loaded from their submodule on first use (PEP 562), not on import:
+# the registry loads every claim (SymPy), which a process that only checks a report folder
+# (``theory.report.folder``) or never writes a report should not pay for.
+_SOURCES = {
+    "registry": ("Evidence", "ExtraPage", "add_all", "add_page", "evidence", "extra_pages", "figure_png",
+                 "from_jsonable", "png_caption", "record_evidence", "reset_evidence", "to_jsonable"),
+    "mathrender": ("name_latex", "to_latex", "to_mathml"),
+    "pages": ("check_label",),
+    "records": ("verdict_records", "verdicts_json", "worst_errors"),
+    "text": ("markdown_to_html", "md_code", "md_escape"),
+    "folder": ("check_report_folder",),
+    "writer": ("Written", "describe", "figure_caption_problems", "read_manifest", "write_reports"),
+}
+_WHERE = {name: mod for mod, names in _SOURCES.items() for name in names}
+
+
+def __getattr__(name: str):
+    mod = _WHERE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'theory.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"theory.report.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "Evidence",

@@ -33,19 +33,14 @@ from typing import Any
 
 from theory.claims import Claim
 from theory.derivation import Comparison
-from theory.outdir import check_output_folder, new_build_folder, swap_in
+from theory.outdir import new_build_folder, swap_in
 from theory.report import registry as _ev
+from theory.report.folder import EVIDENCE_FILE, MARKER, check_report_folder
 from theory.report import pages as _pages
 from theory.report.registry import Evidence, ExtraPage
 from theory.report.records import _group_evidence, _resolve, _sorted_evidence, counts, verdict_records, verdicts_json
 from theory.report.text import h, md_escape, safe_stem
 
-# Marker (and manifest) that identifies a folder as a report, so that write_reports
-# never replaces a folder that is not one (e.g. ``--reports .``).
-MARKER = ".gsv-report"
-EVIDENCE_FILE = "evidence.json"
-_REPORT_ENTRIES = {"verdicts.json", "index.md", "index.html", "claims", "figures", "pages",
-                   MARKER, ".gitignore", EVIDENCE_FILE}
 _MANIFEST_FORMAT = 2
 
 
@@ -76,29 +71,6 @@ def describe(m: Mapping[str, Any]) -> str:
     ran = len(m.get("modules_run", []))
     state = "full coverage, partly carried over" if n_all and cov >= n_all else "partial"
     return (f"{state}: {m['source']} ran {ran} of {n_all} verify modules; evidence covers {cov} of {n_all}; {ev}")
-
-
-def is_report_dir(p: Path) -> bool:
-    """True for a folder this module wrote (or an empty one): safe to replace."""
-    if not p.is_dir():
-        return False
-    if (p / MARKER).exists():
-        return True
-    names = {c.name for c in p.iterdir()}
-    # Reports written before the marker existed held verdicts.json and index.md only.
-    return not names or ("verdicts.json" in names and names <= _REPORT_ENTRIES)
-
-
-def check_report_folder(out: str | Path, option: str = "out") -> Path:
-    """Check up front that ``out`` can take a report; return it resolved.
-
-    Raises:
-        ValueError: ``out`` is a file, not writable, or a folder that is not a report.
-    """
-    p = check_output_folder(out, option)
-    if p.is_dir() and not is_report_dir(p):
-        raise ValueError(f"{option}: {p} exists and is not a report folder (no {MARKER}); refusing to replace it")
-    return p
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
