@@ -56,3 +56,25 @@ def test_celeba_path_on_fixture(tmp_path):
     root = write_fixture(tmp_path / "celeba", n=9)
     d = gs.celeba_data(root, size=16)
     assert d["x"].shape == (3, 3, 16, 16) and set(d["y"].tolist()) <= {-1.0, 1.0}
+
+
+def test_an_objective_listed_twice_is_trained_once(monkeypatch):
+    # The quick grid's per-class setting is the paper's (App. B.5): both rows must come from one
+    # training, and each row must get the logits of its own objective.
+    trained = []
+    real = gs.train_configs
+
+    def counting(objs, data, cfg, device="cpu"):
+        trained.extend(o.config() for o in objs)
+        return real(objs, data, cfg, device)
+
+    monkeypatch.setattr(gs, "train_configs", counting)
+    cfg = dict(gs.QUICK, seeds=[0, 1], steps=30, n_train=400, thresholds=11)
+    out = gs.run_cell({"cfg": cfg}, "cpu")
+    names = [c["name"] for c in trained]
+    assert len(trained) == len({str(c) for c in trained}) == 4, names   # erm, sd ×2, one per-class
+    a, st = out["answer"], out["stats"]
+    assert a["sd_per_class_gain"] == a["sd_per_class_paper_gain"]
+    assert st["sd_per_class"]["groups"] == st["sd_per_class_paper"]["groups"]
+    assert st["erm"]["groups"] != st["sd_per_class"]["groups"]      # each row its own objective's networks
+    assert out["chosen"]["sd"]["lam"] in cfg["sd_grid"] and out["chosen"]["erm"]["name"] == "ce"
