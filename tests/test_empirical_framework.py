@@ -60,6 +60,37 @@ def test_stacked_adam_equals_independent_adams():
         assert torch.allclose(net.layers[0].weight, ens.member(r)["layers.0.weight"], atol=1e-12, rtol=0)
 
 
+@pytest.mark.parametrize("act, param, bias", [("relu", "standard", True), ("gelu", "ntk", False),
+                                              ("relu", "ntk", True), ("gelu", "standard", True)])
+@pytest.mark.parametrize("per_member", [True, False])
+def test_plain_mlp_batched_matmuls_equal_the_vmapped_call_bitwise(act, param, bias, per_member):
+    # The plain-MLP path (empirical.models._mlp_bmm) must give the vmapped functional_call's
+    # numbers exactly: outputs, and parameters after Adam steps (so every gradient too).
+    def build(fast):
+        ens = Ensemble(lambda: MLP(7, 16, depth=2, act=act, param=param, bias=bias), seeds=[3, 4, 5])
+        ens._plain_mlp = fast
+        return ens, torch.optim.Adam(ens.parameters(), lr=1e-2)
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn((3, 40, 7) if per_member else (40, 7), generator=g)
+    y = torch.randint(0, 2, (3, 40), generator=g).float() * 2 - 1
+    runs = []
+    for fast in (True, False):
+        ens, opt = build(fast)
+        for _ in range(6):
+            loss = binary_ce(ens(x, per_member=per_member), y)
+            opt.zero_grad()
+            loss.sum().backward()
+            opt.step()
+        with torch.no_grad():
+            runs.append((ens(x, per_member=per_member), {k: v.detach().clone() for k, v in ens.params.items()}))
+    (out_fast, p_fast), (out_vmap, p_vmap) = runs
+    assert torch.equal(out_fast, out_vmap)
+    assert all(torch.equal(p_fast[k], p_vmap[k]) for k in p_vmap)
+    assert not torch.equal(p_fast["layers.0.weight"], Ensemble(lambda: MLP(7, 16, depth=2, act=act, param=param,
+                                                                           bias=bias), [3, 4, 5]).params0["layers.0.weight"])
+
+
 def test_cnn_shapes():
     assert CNN((1, 28, 28), 1, seed=0)(torch.zeros(3, 1, 28, 28)).shape == (3, 1)
     assert CNN((3, 32, 32), 10, seed=0)(torch.zeros(2, 3 * 32 * 32)).shape == (2, 10)
