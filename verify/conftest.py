@@ -140,6 +140,23 @@ class _WorkerRecords:
             payload = json.loads(data)
             add_all(*from_jsonable(payload))
             node.config._gsv["deselected"] += int(payload.get("deselected", 0))
+        g = node.config._gsv
+        if g.get("verdicts_loading") is None and not node.config.getoption("--no-reports"):
+            # The first worker is done; while the last finishes, read the verdict tables the
+            # workers cached (about 1 s of unpickling SymPy) for the report written at the end.
+            import threading
+
+            g["verdicts_loading"] = threading.Thread(target=_load_verdicts, name="gsv-verdicts", daemon=True)
+            g["verdicts_loading"].start()
+
+
+def _load_verdicts() -> None:
+    try:
+        from theory.cache import verdict_table
+
+        dict(verdict_table())
+    except Exception:  # noqa: BLE001 - only a head start: the report reads the table again and reports
+        pass
 
 
 # Modules in the order two xdist workers should start them: longest first (CPU seconds of the
@@ -214,6 +231,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if int(exitstatus) in (2, 3, 4):  # interrupted, internal or usage error: keep the old report
         return
+    if config._gsv.get("verdicts_loading") is not None:
+        config._gsv["verdicts_loading"].join()
     from theory.report import write_reports
 
     tr = config.pluginmanager.get_plugin("terminalreporter")
