@@ -50,7 +50,9 @@ Outputs: ``runs/colored_digits/<name>/`` with config.json, environment.json, met
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import io
 import json
 import math
 import time
@@ -380,7 +382,7 @@ def _flat(params: list[torch.Tensor]) -> torch.Tensor:
 
 
 def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 10,
-                 progress: bool = False) -> dict:
+                 progress: bool = False, snapshot_at: tuple[int, ...] = (), start: dict | None = None) -> dict:
     """Train all restarts of one method as ONE batched program; measure it.
 
     Full-batch Adam (β = (0.9, 0.999), ε = 1e-8, as ``torch.optim.Adam`` in the released
@@ -394,6 +396,12 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         seeds: initialization seeds, one per restart (len = R).
         eval_every: record the trajectory every this many steps (and at the end).
         progress: one-line progress on stderr (only when it is a terminal).
+        snapshot_at: steps at whose start the state is kept (``"snapshots"`` of the result:
+            parameters, Adam's state, the trajectory so far) for rows that share this row's
+            objective up to there (:func:`shared_prefixes`).
+        start: such a snapshot (of a row with the same data, seeds, network, optimizer and the
+            same objective before ``start["step"]``): training continues from it, and the result
+            is bitwise the one of training from step 0.
 
     Returns:
         {"per_restart": {metric: [R]}, "trajectory": {"step": [T], metric: [T][R]},
@@ -436,8 +444,24 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
     bar = Progress(f"{m.name} ({R} restarts)", m.steps, unit="steps") if progress else None
     theta0 = _flat(params)
     theta_a = theta0
+    first = 0
+    if start is not None:
+        first = int(start["step"])
+        if not 0 < first <= m.steps or m.anneal < first:
+            raise ValueError(f"start: step {first} is not a shared prefix of row {m.name} "
+                             f"(steps {m.steps}, anneal {m.anneal})")
+        with torch.no_grad():
+            for k, v in ens.params.items():
+                v.copy_(start["params"][k])
+        opt.load_state_dict(start["opt"])
+        for k in traj:
+            traj[k] = list(start["traj"][k])
+    snapshots = {}
     t0 = time.perf_counter()
-    for step in range(m.steps):
+    for step in range(first, m.steps):
+        if step in snapshot_at:
+            snapshots[step] = {"step": step, "params": {k: v.detach().clone() for k, v in ens.params.items()},
+                               "opt": copy.deepcopy(opt.state_dict()), "traj": {k: list(v) for k, v in traj.items()}}
         if step == m.anneal:
             theta_a = _flat(params)
         lg = logits(ens, xtr)
@@ -467,7 +491,7 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
             lg = logits(ens, model_input(data.diag[name], m.grayscale))
             per[f"{name}_acc"] = accuracy(lg, data.test_y).double().cpu().numpy().tolist()
             per[f"{name}_entropy"] = binary_entropy(lg).mean(-1).double().cpu().numpy().tolist()
-    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "ensemble": ens}
+    return {"per_restart": per, "trajectory": traj, "wall_s": wall, "ensemble": ens, "snapshots": snapshots}
 
 
 # ----------------------------------------------------------------------------- hyperparameters
@@ -730,19 +754,75 @@ def plan(opts: dict) -> Plan:
               "label_noise": LABEL_NOISE, "e_train": list(E_TRAIN), "e_test": E_TEST,
               "methods": {k: m.to_dict() for k, m in chosen.items()}, "optimizer": "full-batch Adam (0.9, 0.999, 1e-8)",
               "dtype": "float32", "steps_override": steps, "mnist_dir": str(mnist_dir) if mnist_dir else None}
-    cells = [Cell(n, {"method": m.to_dict(), "seeds": seeds, "dataset": dataset,
-                      "mnist_dir": str(mnist_dir) if mnist_dir else None}) for n, m in chosen.items()]
+    shared = shared_prefixes(chosen)
+    donors: dict[str, list[int]] = {}
+    for donor, step in shared.values():
+        donors.setdefault(donor, []).append(step)
+
+    def payload(n: str, m: Method) -> dict:
+        p = {"method": m.to_dict(), "seeds": seeds, "dataset": dataset, "mnist_dir": str(mnist_dir) if mnist_dir else None}
+        if n in shared:
+            p["prefix"] = list(shared[n])
+        if n in donors:
+            p["snapshots"] = sorted(set(donors[n]))
+        return p
+
+    cells = [Cell(n, payload(n, m)) for n, m in chosen.items()]
     return Plan(f"colored_digits/{name}", config, cells, extra={"name": name})
 
 
-def run_cell(payload: dict, device, **_) -> dict:
-    """Train all restarts of one row as one program; its per-restart metrics and trajectory."""
+def shared_prefixes(methods: dict[str, Method]) -> dict[str, tuple[str, int]]:
+    """Rows that can start from another row's state: row → (donor row, step).
+
+    Eq. 17's rows with l2 = 0 (``sd``, ``sd_lam1``) ARE ERM without weight decay before their
+    anneal step (the same mean CE, the penalty off), on the same data, initialisation, network
+    and Adam, so their first ``anneal`` steps are ERM's, bitwise: they start from ERM's state
+    there instead of repeating those steps (about 500 of the quick run's 7,000).
+    """
+    erm = methods.get("erm")
+    if erm is None or erm.kind != "erm" or erm.l2 or erm.grayscale:
+        return {}
+    out = {}
+    for n, m in methods.items():
+        if (m.kind == "sd" and m.l2 == 0 and 0 < m.anneal <= erm.steps and not m.grayscale
+                and (m.width, m.lr) == (erm.width, erm.lr)):
+            out[n] = ("erm", m.anneal)
+    return out
+
+
+def _prefix_file(rf, donor: str, step: int) -> Path:
+    return rf.path / "prefixes" / f"{donor}-step{step}.pt"
+
+
+def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
+    """Train all restarts of one row as one program; its per-restart metrics and trajectory.
+
+    A row with a shared prefix (:func:`shared_prefixes`) starts from its donor's state kept in
+    the run folder (``prefixes/``) when the donor's cell has run; otherwise (a parallel executor
+    ran it first) it trains from step 0 — the same numbers either way.
+    """
     m = Method(**payload["method"])
     seeds = payload["seeds"]
     src = load_source(payload["dataset"], payload["mnist_dir"])
     data = stack_restarts(src, seeds, device=device)
-    r = train_method(m, data, seeds, eval_every=10, progress=True)
+    start = None
+    prefix = payload.get("prefix")
+    if prefix is not None and rf is not None:
+        f = _prefix_file(rf, *prefix)
+        if f.exists():
+            start = torch.load(f, map_location=device, weights_only=True)
+    keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
+    r = train_method(m, data, seeds, eval_every=10, progress=True, snapshot_at=keep, start=start)
+    if keep:
+        from empirical.runs import atomic_write_bytes
+
+        for step, snap in r["snapshots"].items():
+            buf = io.BytesIO()
+            torch.save(snap, buf)
+            _prefix_file(rf, m.name, step).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(_prefix_file(rf, m.name, step), buf.getvalue())
     r.pop("ensemble")
+    r.pop("snapshots")
     r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
     r["method"] = m.to_dict()
     if 0 < m.anneal < m.steps:

@@ -371,3 +371,30 @@ def test_cli_colored_digits_mnist_dir(tmp_path, capsys):
     assert main(["train", "colored-digits", "--mnist-dir", str(tmp_path / "missing"), "--seeds", "2"]) == 2
     assert "mnist_dir" in capsys.readouterr().err
     assert main(["train", "moons", "--mnist-dir", str(tmp_path)]) == 2
+
+
+def test_shared_erm_prefix_equals_training_from_step_zero(digits):
+    # Eq. 17's rows with l2 = 0 are ERM before their anneal step: started from ERM's state there
+    # they must give exactly what training from step 0 gives (metrics and trajectory, bitwise).
+    seeds = [0, 1]
+    data = cd.stack_restarts(digits, seeds)
+    erm = cd.Method("erm", "erm", width=16, lr=1e-3, steps=40)
+    sd = cd.Method("sd", "sd", width=16, lr=1e-3, steps=40, penalty=1.0, anneal=20)
+    donor = cd.train_method(erm, data, seeds, eval_every=10, snapshot_at=(20,))
+    resumed = cd.train_method(sd, data, seeds, eval_every=10, start=donor["snapshots"][20])
+    scratch = cd.train_method(sd, data, seeds, eval_every=10)
+    assert resumed["per_restart"] == scratch["per_restart"]
+    assert resumed["trajectory"] == scratch["trajectory"]
+    assert scratch["per_restart"] != donor["per_restart"]        # the penalty did act after step 20
+
+
+def test_shared_prefixes_only_where_the_objective_is_erms():
+    m = cd._digits_methods()
+    shared = cd.shared_prefixes(m)
+    assert shared == {"sd": ("erm", 300), "sd_lam1": ("erm", 200)}
+    # weight decay (sd_tdv, erm_wd), the released objective's c·mean ŷ² before its switch
+    # (sd_released*), IRM / V-REx penalties and the oracle's grayscale input are not ERM's prefix
+    assert cd.shared_prefixes({k: v for k, v in m.items() if k != "erm"}) == {}
+    with pytest.raises(ValueError, match="not a shared prefix"):
+        cd.train_method(cd.Method("erm", "erm", width=8, lr=1e-3, steps=10), cd.stack_restarts(cd.load_source("digits", None), [0]),
+                        [0], start={"step": 5, "params": {}, "opt": {}, "traj": {}})
