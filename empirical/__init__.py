@@ -1,7 +1,9 @@
 """Empirical side of ``gsv``: the paper's predictions tested on trained PyTorch networks.
 
 Framework (torch imported lazily; ``registry`` and ``cli`` import without it):
-    models      nn.Module networks (MLP standard/NTK, the App. B.3 CNN) and seed ensembles (vmap)
+    models      nn.Module networks (MLP standard/NTK, the App. B.3 CNN) and seed ensembles (vmap;
+                plain MLPs as batched matmuls)
+    prefix      shared training prefixes: a row that is another row's objective up to step k starts there
     objectives  CE, weight decay (to 0 / θ0), SD (Eq. 17, released code, App. B.5), IRM, V-REx
     data        data sets: two moons, two-feature/block designs, 8x8 digits, MNIST IDX (numpy only)
     runs        run folders: atomic files, lock, cells, checkpoints, completeness marker, environment

@@ -50,9 +50,7 @@ Outputs: ``runs/colored_digits/<name>/`` with config.json, environment.json, met
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import io
 import json
 import math
 import time
@@ -63,6 +61,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from empirical import prefix
 from empirical.data.digits import DATASETS, Source, load_source  # noqa: F401
 from empirical.intervals import t_halfwidth
 from empirical.models import MLP, Ensemble
@@ -450,18 +449,12 @@ def train_method(m: Method, data: Batch, seeds: list[int], *, eval_every: int = 
         if not 0 < first <= m.steps or m.anneal < first:
             raise ValueError(f"start: step {first} is not a shared prefix of row {m.name} "
                              f"(steps {m.steps}, anneal {m.anneal})")
-        with torch.no_grad():
-            for k, v in ens.params.items():
-                v.copy_(start["params"][k])
-        opt.load_state_dict(start["opt"])
-        for k in traj:
-            traj[k] = list(start["traj"][k])
+        prefix.restore(ens, opt, traj, start)
     snapshots = {}
     t0 = time.perf_counter()
     for step in range(first, m.steps):
         if step in snapshot_at:
-            snapshots[step] = {"step": step, "params": {k: v.detach().clone() for k, v in ens.params.items()},
-                               "opt": copy.deepcopy(opt.state_dict()), "traj": {k: list(v) for k, v in traj.items()}}
+            snapshots[step] = prefix.snapshot(ens, opt, traj, step)
         if step == m.anneal:
             theta_a = _flat(params)
         lg = logits(ens, xtr)
@@ -790,10 +783,6 @@ def shared_prefixes(methods: dict[str, Method]) -> dict[str, tuple[str, int]]:
     return out
 
 
-def _prefix_file(rf, donor: str, step: int) -> Path:
-    return rf.path / "prefixes" / f"{donor}-step{step}.pt"
-
-
 def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
     """Train all restarts of one row as one program; its per-restart metrics and trajectory.
 
@@ -805,24 +794,11 @@ def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
     seeds = payload["seeds"]
     src = load_source(payload["dataset"], payload["mnist_dir"])
     data = stack_restarts(src, seeds, device=device)
-    start = None
-    prefix = payload.get("prefix")
-    if prefix is not None and rf is not None:
-        f = _prefix_file(rf, *prefix)
-        if f.exists():
-            start = torch.load(f, map_location=device, weights_only=True)
+    start = prefix.load(rf, *payload["prefix"], device) if payload.get("prefix") else None
     keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
     r = train_method(m, data, seeds, eval_every=10, progress=True, snapshot_at=keep, start=start)
-    if keep:
-        from empirical.runs import atomic_write_bytes
-
-        for step, snap in r["snapshots"].items():
-            buf = io.BytesIO()
-            torch.save(snap, buf)
-            _prefix_file(rf, m.name, step).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(_prefix_file(rf, m.name, step), buf.getvalue())
+    prefix.save(rf, m.name, r.pop("snapshots"))
     r.pop("ensemble")
-    r.pop("snapshots")
     r["summary"] = {k: _stat(v) for k, v in r["per_restart"].items()}
     r["method"] = m.to_dict()
     if 0 < m.anneal < m.steps:

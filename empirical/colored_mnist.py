@@ -63,6 +63,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from empirical import prefix
 from empirical.colored_digits import DIAG_ENVS, Batch, diagnostic_inputs, stack_envs
 from empirical.data.mnist_sample import Digits, load_real_digits, subsample2
 from empirical.intervals import t_halfwidth
@@ -220,9 +221,16 @@ def _np(t):
     return t.detach().double().cpu().numpy().tolist()
 
 
-def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 25) -> dict:
+def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 25,
+                 snapshot_at: tuple[int, ...] = (), start: dict | None = None) -> dict:
     """All restarts of ``m`` as one Ensemble; trajectories, function-level change after the anneal
-    step, and Fig. 3 diagnostics (module docstring)."""
+    step, and Fig. 3 diagnostics (module docstring).
+
+    ``snapshot_at``: steps at whose start the state (parameters, Adam's state, the trajectory so
+    far) is kept, in the result's ``"snapshots"``, for rows that share this row's objective up to
+    there (:func:`shared_prefixes`); ``start``: such a snapshot to continue from — bitwise the
+    result of training from step 0.
+    """
     R = data.train_x.shape[0]
     if len(seeds) != R:
         raise ValueError(f"seeds must have one entry per restart (R = {R}); got {len(seeds)}")
@@ -289,8 +297,15 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
         m = dataclasses.replace(m, anneal=a)
         obj = m.build()
         traj["test_free_anneal"] = a
-    start = traj["test_free_anneal"] if "test_free_anneal" in traj else 0
-    for step in range(start, m.steps + 1):
+    first = traj["test_free_anneal"] if "test_free_anneal" in traj else 0
+    if start is not None:
+        if m.anneal == TEST_FREE or not 0 < int(start["step"]) <= m.anneal:
+            raise ValueError(f"start: step {start['step']} is not a shared prefix of row {m.name} (anneal {m.anneal})")
+        first = prefix.restore(ens, opt, traj, start)
+    snapshots = {}
+    for step in range(first, m.steps + 1):
+        if step in snapshot_at:
+            snapshots[step] = prefix.snapshot(ens, opt, traj, step)
         out = f(xtr)
         if step == m.anneal and 0 < m.anneal < m.steps:
             with torch.no_grad():
@@ -324,7 +339,7 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
     if tf_step is not None:
         per["test_free_anneal"] = [tf_step] * R
     return {"method": dataclasses.asdict(m), "per_restart": per, "trajectory": traj,
-            "wall_s": wall, "cpu_s": cpu}
+            "wall_s": wall, "cpu_s": cpu, "snapshots": snapshots}
 
 
 def test_free_anneal(erm_result: dict) -> int:
@@ -407,16 +422,52 @@ def plan(opts: dict):
                                                 and "width" not in cfg else "full")) + ("_custom" if opts.get("seeds") or opts.get("configs") else "")
     config = {**cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None,
               "methods": {r: dataclasses.asdict(row_method(r, cfg)) for r in cfg["rows"]}}
-    cells = [Cell(r, {"row": r, "cfg": cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None}) for r in cfg["rows"]]
+    shared = shared_prefixes({r: row_method(r, cfg) for r in cfg["rows"]})
+    donors: dict[str, list[int]] = {}
+    for donor, step in shared.values():
+        donors.setdefault(donor, []).append(step)
+    # a donor runs before the rows that start from it (in the local executor); order otherwise kept
+    rows = sorted(cfg["rows"], key=lambda r: r not in donors)
+
+    def payload(r: str) -> dict:
+        p = {"row": r, "cfg": cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None}
+        if r in shared:
+            p["prefix"] = list(shared[r])
+        if r in donors:
+            p["snapshots"] = sorted(set(donors[r]))
+        return p
+
+    cells = [Cell(r, payload(r)) for r in rows]
     return Plan(f"colored_mnist/{name}", config, cells)
 
 
-def run_cell(payload: dict, device, **_) -> dict:
-    """Train one row over all restarts (:func:`train_method`)."""
+def shared_prefixes(methods: dict[str, Method]) -> dict[str, tuple[str, int]]:
+    """Rows that can start from another row's state: row → (donor row, step).
+
+    The loss-scaling control is ERM until its anneal step (the mean CE; the factor c only from
+    that step on), on the same data, initialisation, network and Adam, so its first ``anneal``
+    steps are ERM's, bitwise: it starts from ERM's state there (the quick run: 112 of its 500 steps).
+    """
+    erm = methods.get("erm")
+    if erm is None or erm.objective != "ce" or erm.grayscale:
+        return {}
+    return {r: ("erm", m.anneal) for r, m in methods.items()
+            if m.objective == "scaling_control" and m.anneal != TEST_FREE and 0 < m.anneal <= erm.steps
+            and not m.grayscale and (m.width, m.lr) == (erm.width, erm.lr)}
+
+
+def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
+    """Train one row over all restarts (:func:`train_method`). A row with a shared prefix
+    (:func:`shared_prefixes`) starts from its donor's state kept in the run folder
+    (``prefixes/``) when the donor's cell has run; otherwise from step 0 — the same numbers."""
     cfg, mnist_dir = payload["cfg"], payload["mnist_dir"]
     digits = load_real_digits(mnist_dir)
     data = build(digits, cfg["seeds"], holdout=cfg["holdout"], full_file_order=mnist_dir is not None, device=device)
-    r = train_method(row_method(payload["row"], cfg), data, cfg["seeds"], eval_every=cfg["eval_every"])
+    start = prefix.load(rf, *payload["prefix"], device) if payload.get("prefix") else None
+    keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
+    r = train_method(row_method(payload["row"], cfg), data, cfg["seeds"], eval_every=cfg["eval_every"],
+                     snapshot_at=keep, start=start)
+    prefix.save(rf, payload["row"], r.pop("snapshots"))
     r["sizes"] = data.sizes
     return r
 

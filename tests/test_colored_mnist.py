@@ -97,3 +97,26 @@ def test_restarts_run_separately_merge_to_the_batched_run():
     merged = cm.merge_restarts(parts)
     np.testing.assert_allclose(merged["trajectory"]["test_nll"], both["trajectory"]["test_nll"], atol=1e-5)
     assert merged["per_restart"]["test_acc"] == both["per_restart"]["test_acc"]
+
+
+def test_scaling_control_started_from_erm_equals_training_from_step_zero():
+    # The loss-scaling control is ERM before its anneal step: started from ERM's state there it
+    # must give exactly what training from step 0 gives (metrics, trajectory, post-switch change).
+    d = load_real_digits()
+    e = cm.build(d, [0, 1], holdout=0.1)
+    erm = dataclasses.replace(cm.METHODS["erm"], width=8, steps=30, lr=1e-3)
+    ctrl = dataclasses.replace(cm.METHODS["scaling_control"], width=8, steps=40, anneal=15, lr=1e-3)
+    assert cm.shared_prefixes({"erm": erm, "scaling_control": ctrl}) == {"scaling_control": ("erm", 15)}
+    donor = cm.train_method(erm, e, [0, 1], eval_every=5, snapshot_at=(15,))
+    resumed = cm.train_method(ctrl, e, [0, 1], eval_every=5, start=donor["snapshots"][15])
+    scratch = cm.train_method(ctrl, e, [0, 1], eval_every=5)
+    assert resumed["per_restart"] == scratch["per_restart"]
+    assert resumed["trajectory"] == scratch["trajectory"]
+    # the released objective (c·mean ŷ² before its switch) and the Eq. 17 row are not ERM's prefix
+    other = {r: dataclasses.replace(cm.METHODS[r], width=8, lr=1e-3, anneal=15) for r in ("sd_released", "sd_eq17")}
+    assert cm.shared_prefixes({"erm": erm, **other}) == {}
+    # the donor's cell runs first in the plan, and the quick plan shares the control's prefix
+    p = cm.plan({"quick": True})
+    keys = [c.key for c in p.cells]
+    assert keys.index("erm") < keys.index("scaling_control")
+    assert p.cells[keys.index("scaling_control")].payload["prefix"] == ["erm", cm.row_method("scaling_control", cm.QUICK).anneal]
