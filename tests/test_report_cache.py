@@ -141,3 +141,21 @@ def test_the_claim_pages_math_is_stored_with_the_verdicts(monkeypatch, tmp_path)
     table = cache.module_table("toy")
     assert cache.load_rendered_math() > 0
     assert {cid: pages._render_claim_html(cid, CLAIMS.get(cid), c, [], [], "") for cid, c in table.items()} == expected
+
+
+def test_printed_forms_are_the_same_expressions_in_another_process():
+    # The report's math is rendered where a module is derived (an xdist worker) and looked up by
+    # expression where the report is written: a printed form must compare equal after crossing
+    # processes, even when the other process created SymPy dummies before loading the claims.
+    import subprocess
+    import sys
+
+    from theory.claims import CLAIMS
+
+    code = ("import pickle, sys, sympy as sp; [sp.Dummy() for _ in range(17)]; "
+            "from theory.claims import CLAIMS; "
+            "sys.stdout.buffer.write(pickle.dumps({k: CLAIMS[k].printed for k in ('eq7', 'eq8', 'eq17')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120).stdout
+    theirs = pickle.loads(out)
+    for k, printed in theirs.items():
+        assert printed == CLAIMS[k].printed, k

@@ -25,7 +25,7 @@ from theory.claims.dual import (
 )
 from theory.symbols import eta, lam
 
-_d = sp.Dummy("d")
+_d = sp.Dummy("d", dummy_index=7_000_000_001)   # the element-wise functions' bound variable (theory.claims.dual)
 #: log(1 + e^{−x}) element-wise: the per-example cross-entropy of Eq. 5/17.
 softplus_neg = sp.Lambda(_d, sp.log(1 + sp.exp(-_d)))
 _log_ratio = sp.Lambda(_d, sp.log((1 - _d) / _d))

@@ -37,7 +37,12 @@ I_n = sp.Identity(n)
 ones_row = sp.OneMatrix(1, n)
 ones_col = sp.OneMatrix(n, 1)
 
-_d = sp.Dummy("d")
+# The bound variable of the element-wise functions defined as Lambdas (H here, softplus and the
+# log-ratio in theory.claims.decoupling). A fixed dummy_index makes it the same symbol in every
+# process, so a printed form rendered where its module was derived (an xdist worker) is found
+# again by the report written elsewhere (theory.report.mathrender's memo is keyed by the
+# expression); a Dummy numbered at import differs between processes.
+_d = sp.Dummy("d", dummy_index=7_000_000_001)
 
 
 def elementwise(f: sp.Lambda | sp.FunctionClass, X: sp.MatrixExpr) -> sp.MatrixExpr:
