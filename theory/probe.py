@@ -130,13 +130,6 @@ def _rows_at(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, rows: np.ndar
     return f(full)[rows, 0]
 
 
-def _first_crossing(f: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, level: float,
-                    iters: int = 50) -> float | None:
-    """Smallest x on ``grid`` (refined by bisection) where f(x) ≥ level; None if never (one row
-    of :func:`_first_crossings`)."""
-    return _first_crossings(lambda x: f(x[0])[None, :], grid, level, 1, iters)[0]
-
-
 def thresholds(
     s1_values: Sequence[float] = THRESHOLD_S1,
     lams: Sequence[float] = THRESHOLD_LAMS,
