@@ -748,19 +748,10 @@ def plan(opts: dict) -> Plan:
               "methods": {k: m.to_dict() for k, m in chosen.items()}, "optimizer": "full-batch Adam (0.9, 0.999, 1e-8)",
               "dtype": "float32", "steps_override": steps, "mnist_dir": str(mnist_dir) if mnist_dir else None}
     shared = shared_prefixes(chosen)
-    donors: dict[str, list[int]] = {}
-    for donor, step in shared.values():
-        donors.setdefault(donor, []).append(step)
-
-    def payload(n: str, m: Method) -> dict:
-        p = {"method": m.to_dict(), "seeds": seeds, "dataset": dataset, "mnist_dir": str(mnist_dir) if mnist_dir else None}
-        if n in shared:
-            p["prefix"] = list(shared[n])
-        if n in donors:
-            p["snapshots"] = sorted(set(donors[n]))
-        return p
-
-    cells = [Cell(n, payload(n, m)) for n, m in chosen.items()]
+    fields = prefix.cell_fields(shared)
+    cells = [Cell(n, {"method": chosen[n].to_dict(), "seeds": seeds, "dataset": dataset,
+                      "mnist_dir": str(mnist_dir) if mnist_dir else None, **fields.get(n, {})})
+             for n in prefix.donors_first(list(chosen), shared)]
     return Plan(f"colored_digits/{name}", config, cells, extra={"name": name})
 
 
@@ -794,8 +785,7 @@ def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
     seeds = payload["seeds"]
     src = load_source(payload["dataset"], payload["mnist_dir"])
     data = stack_restarts(src, seeds, device=device)
-    start = prefix.load(rf, *payload["prefix"], device) if payload.get("prefix") else None
-    keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
+    start, keep = prefix.for_cell(payload, rf, device)
     r = train_method(m, data, seeds, eval_every=10, progress=True, snapshot_at=keep, start=start)
     prefix.save(rf, m.name, r.pop("snapshots"))
     r.pop("ensemble")

@@ -423,21 +423,9 @@ def plan(opts: dict):
     config = {**cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None,
               "methods": {r: dataclasses.asdict(row_method(r, cfg)) for r in cfg["rows"]}}
     shared = shared_prefixes({r: row_method(r, cfg) for r in cfg["rows"]})
-    donors: dict[str, list[int]] = {}
-    for donor, step in shared.values():
-        donors.setdefault(donor, []).append(step)
-    # a donor runs before the rows that start from it (in the local executor); order otherwise kept
-    rows = sorted(cfg["rows"], key=lambda r: r not in donors)
-
-    def payload(r: str) -> dict:
-        p = {"row": r, "cfg": cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None}
-        if r in shared:
-            p["prefix"] = list(shared[r])
-        if r in donors:
-            p["snapshots"] = sorted(set(donors[r]))
-        return p
-
-    cells = [Cell(r, payload(r)) for r in rows]
+    fields = prefix.cell_fields(shared)
+    cells = [Cell(r, {"row": r, "cfg": cfg, "mnist_dir": str(mnist_dir) if mnist_dir else None, **fields.get(r, {})})
+             for r in prefix.donors_first(cfg["rows"], shared)]
     return Plan(f"colored_mnist/{name}", config, cells)
 
 
@@ -463,8 +451,7 @@ def run_cell(payload: dict, device, *, rf=None, **_) -> dict:
     cfg, mnist_dir = payload["cfg"], payload["mnist_dir"]
     digits = load_real_digits(mnist_dir)
     data = build(digits, cfg["seeds"], holdout=cfg["holdout"], full_file_order=mnist_dir is not None, device=device)
-    start = prefix.load(rf, *payload["prefix"], device) if payload.get("prefix") else None
-    keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
+    start, keep = prefix.for_cell(payload, rf, device)
     r = train_method(row_method(payload["row"], cfg), data, cfg["seeds"], eval_every=cfg["eval_every"],
                      snapshot_at=keep, start=start)
     prefix.save(rf, payload["row"], r.pop("snapshots"))

@@ -31,7 +31,43 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["snapshot", "restore", "save", "load"]
+__all__ = ["cell_fields", "donors_first", "snapshot", "restore", "save", "load", "for_cell"]
+
+
+def cell_fields(shared: dict[str, tuple[str, int]]) -> dict[str, dict]:
+    """What each row's cell payload carries, from ``shared`` (row → (donor row, step)): a row that
+    starts from a donor gets ``"prefix": [donor, step]``, a donor ``"snapshots": [steps]``.
+
+    >>> cell_fields({"sd": ("erm", 300), "sd_lam1": ("erm", 200)})
+    {'sd': {'prefix': ['erm', 300]}, 'erm': {'snapshots': [200, 300]}, 'sd_lam1': {'prefix': ['erm', 200]}}
+    >>> donors_first(["sd", "oracle", "erm"], {"sd": ("erm", 300)})
+    ['erm', 'sd', 'oracle']
+    """
+    out: dict[str, dict] = {}
+    for row, (donor, step) in shared.items():
+        out.setdefault(row, {})["prefix"] = [donor, int(step)]
+        steps = out.setdefault(donor, {}).setdefault("snapshots", [])
+        if int(step) not in steps:
+            steps.append(int(step))
+    for fields in out.values():
+        if "snapshots" in fields:
+            fields["snapshots"].sort()
+    return out
+
+
+def donors_first(rows: list[str], shared: dict[str, tuple[str, int]]) -> list[str]:
+    """``rows`` with every donor before the others (the local executor runs cells in this order),
+    the order otherwise kept."""
+    donors = {d for d, _ in shared.values()}
+    return sorted(rows, key=lambda r: r not in donors)
+
+
+def for_cell(payload: dict, rf, device) -> tuple[dict | None, tuple[int, ...]]:
+    """(the snapshot this cell starts from or None, the steps whose snapshots it keeps), from its
+    payload (:func:`cell_fields`) and run folder (None: nothing is read or kept)."""
+    start = load(rf, *payload["prefix"], device) if payload.get("prefix") else None
+    keep = tuple(payload.get("snapshots", ())) if rf is not None else ()
+    return start, keep
 
 
 def snapshot(ens, opt: torch.optim.Optimizer, traj: dict[str, list], step: int) -> dict:
