@@ -90,9 +90,7 @@ def pytest_runtestloop(session: pytest.Session):
     # Its workers are already started here (xdist starts them at session start).
     config = session.config
     if _is_controller(config) and not config.getoption("--no-reports") and not config.option.collectonly:
-        import threading
-
-        threading.Thread(target=_preload_report, name="gsv-report-preload", daemon=True).start()
+        _head_start(_preload_report)
     yield
 
 
@@ -119,14 +117,28 @@ def _exit_now() -> None:
     os._exit(0)
 
 
+def _head_start(work):  # noqa: ANN001, ANN202 - a callable; returns its thread
+    """Run ``work`` in a daemon thread of the controller, which idles while its workers run. Only
+    a head start: the end of the session does the same work again where it is missing, and
+    reports any error there, so one raised here is dropped."""
+    import threading
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+
+    t = threading.Thread(target=run, name=f"gsv-{work.__name__}", daemon=True)
+    t.start()
+    return t
+
+
 def _preload_report() -> None:
     import importlib
 
-    try:
-        for mod in ("theory.report.registry", "theory.report.writer"):
-            importlib.import_module(mod)
-    except Exception:  # noqa: BLE001 - only a head start: the end of the session imports it again and reports
-        pass
+    for mod in ("theory.report.registry", "theory.report.writer"):
+        importlib.import_module(mod)
 
 
 class _WorkerRecords:
@@ -144,19 +156,13 @@ class _WorkerRecords:
         if g.get("verdicts_loading") is None and not node.config.getoption("--no-reports"):
             # The first worker is done; while the last finishes, read the verdict tables the
             # workers cached (about 1 s of unpickling SymPy) for the report written at the end.
-            import threading
-
-            g["verdicts_loading"] = threading.Thread(target=_load_verdicts, name="gsv-verdicts", daemon=True)
-            g["verdicts_loading"].start()
+            g["verdicts_loading"] = _head_start(_load_verdicts)
 
 
 def _load_verdicts() -> None:
-    try:
-        from theory.cache import verdict_table
+    from theory.cache import verdict_table
 
-        dict(verdict_table())
-    except Exception:  # noqa: BLE001 - only a head start: the report reads the table again and reports
-        pass
+    dict(verdict_table())
 
 
 # Modules in the order two xdist workers should start them: longest first (CPU seconds of the
