@@ -20,16 +20,24 @@ import math
 import numpy as np
 
 
+def _t_quantile(q: float, df: float) -> float:
+    """Student-t quantile t_{q, df}: ``scipy.special.stdtrit``, the function ``scipy.stats.t.ppf``
+    evaluates (same value, bitwise), without importing ``scipy.stats`` (about 0.4 s of CPU per
+    process that needs only this quantile)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
+
+
 def t_halfwidth(x, level: float = 0.95) -> float:
     """Half-width t_{(1+level)/2, n−1} · s / √n of the Student-t interval of mean(x) (n ≥ 2)."""
-    from scipy import stats
 
     x = np.asarray(x, float)
     if x.ndim != 1 or len(x) < 2:
         raise ValueError(f"x must be a 1-D sample of size >= 2; got shape {x.shape}")
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1); got {level!r}")
-    return float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return float(_t_quantile(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
 
 
 def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
@@ -41,7 +49,6 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
 
 def welch_interval(a, b, level: float = 0.95) -> tuple[float, float, float]:
     """mean(b) − mean(a) and its Welch t confidence interval (unequal variances, ≥ 2 values each)."""
-    from scipy import stats
 
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.size < 2 or b.size < 2:
@@ -52,5 +59,5 @@ def welch_interval(a, b, level: float = 0.95) -> tuple[float, float, float]:
     if se == 0.0:
         return d, d, d
     df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    t = float(stats.t.ppf(0.5 + level / 2, df))
+    t = float(_t_quantile(0.5 + level / 2, df))
     return d, d - t * se, d + t * se
