@@ -113,6 +113,23 @@ def digits():
     return cd.load_source("digits")
 
 
+def test_digits_source_is_scikit_learns_load_digits_bitwise(digits, monkeypatch):
+    """The bundled file is read directly (no sklearn import); the reference is sklearn's API."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from empirical.data import digits as dmod
+
+    assert dmod.bundled_digits_file() is not None     # the direct route is the one taken here
+    ref = datasets.load_digits()
+    assert digits.images.dtype == np.float64 and digits.images.shape == (1797, 64)
+    np.testing.assert_array_equal(digits.images, ref.images.reshape(1797, -1) / 16.0)
+    np.testing.assert_array_equal(digits.digits, ref.target)
+    # and the fallback (no bundled file found) gives the same arrays
+    monkeypatch.setattr(dmod, "bundled_digits_file", lambda: None)
+    fb = cd.load_source("digits")
+    np.testing.assert_array_equal(fb.images, digits.images)
+    np.testing.assert_array_equal(fb.digits, digits.digits)
+
+
 def test_digits_split_partitions_and_labels(digits):
     r = cd.build_restart(digits, seed=3)
     envs = r["train"] + [r["test"]]

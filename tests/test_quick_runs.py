@@ -82,6 +82,32 @@ def test_the_key_moves_with_code_and_not_with_committed_results(tmp_path):
     assert qr.run_name("moons", {"quick": True}) != qr.run_name("moons", {"quick": True, "seeds": 3})
 
 
+def test_versions_in_the_key_are_the_packages_own_and_are_read_without_importing_them():
+    import subprocess
+    import sys
+
+    from theory.cache import installed_version
+
+    for mod in qr._VERSIONED:
+        expect = __import__(mod).__version__ if _importable(mod) else "absent"
+        assert installed_version(mod) == expect, mod
+    assert installed_version("no_such_package_gsv") == "absent"
+    # the key is taken in every process that runs a quick run: it must not import scikit-learn
+    # (about a CPU-second) or the other packages it only names
+    code = ("import sys; from verify import _quick_runs as qr; qr.code_key(); "
+            "print(sorted(m for m in ('sklearn', 'mlxtend', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _importable(mod: str) -> bool:
+    try:
+        __import__(mod)
+    except ImportError:
+        return False
+    return True
+
+
 def _kept_run(tmp_path_factory) -> tuple[dict, Path]:  # noqa: ANN001 - pytest's factory
     res = qr.quick_run("moons", tmp_path_factory, TINY)
     return res, Path(res["dir"])

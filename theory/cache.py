@@ -75,20 +75,37 @@ def _hash(root: Path) -> str:
 
 
 def content_hash(salt: str, files: Iterable[Path], root: Path, modules: Iterable[str]) -> str:
-    """SHA-256 over ``salt``, the Python version, the versions of ``modules`` ("absent" when one
-    does not import) and ``files`` (each by its path relative to ``root`` and its bytes, in the
+    """SHA-256 over ``salt``, the Python version, the versions of ``modules``
+    (:func:`installed_version`) and ``files`` (each by its path relative to ``root`` and its bytes, in the
     order given): the key of a cache of results those files compute."""
     hsh = hashlib.sha256(f"{salt}\0{sys.version}\0".encode())
     for mod in modules:
-        try:
-            version = __import__(mod).__version__
-        except ImportError:
-            version = "absent"
-        hsh.update(f"{mod}={version}\0".encode())
+        hsh.update(f"{mod}={installed_version(mod)}\0".encode())
     for p in files:
         hsh.update(p.relative_to(root).as_posix().encode() + b"\0")
         hsh.update(p.read_bytes() + b"\0")
     return hsh.hexdigest()
+
+
+#: distribution names that differ from the import name
+_DISTRIBUTION = {"sklearn": "scikit-learn"}
+
+
+def installed_version(module: str) -> str:
+    """The version of the importable package ``module``: its distribution's metadata, read
+    without importing it (importing scikit-learn only to read ``__version__`` costs about one
+    CPU-second, in every process that computes a key); ``module.__version__`` where there is no
+    metadata; ``"absent"`` where it does not import either."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(_DISTRIBUTION.get(module, module))
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return "absent"
 
 
 def cache_dir() -> Path:
