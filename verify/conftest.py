@@ -22,6 +22,7 @@ with its report pages' math (``theory.cache``): the report written at the end de
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -70,7 +71,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--gsv-profile must be 'ci' or 'thorough', got {profile!r}")
     if not _is_controller(config):
         _load_hypothesis_profile(profile)
-    config._gsv = {"deselected": 0, "report": None}
+        # collection imports the libraries and the claims: long-lived objects only, so the
+        # cyclic collector's passes over them (about 0.6 CPU-s) find nothing (_freeze_per_module)
+        gc.disable()
+    config._gsv = {"deselected": 0, "report": None, "gc_module": None}
     _CURRENT["modules_run"] = set()
     if not _is_worker(config) and not config.getoption("--no-reports"):
         from theory.report.folder import check_report_folder   # light: no SymPy yet
@@ -81,6 +85,38 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_WorkerRecords(), "gsv-worker-records")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not _is_controller(session.config):
+        gc.freeze()
+        gc.enable()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    _freeze_per_module(item)
+
+
+def _freeze_per_module(item: pytest.Item) -> None:
+    """Move what earlier modules left (imports, module fixtures' results, derivation caches)
+    to the collector's permanent generation when a module's first test starts.
+
+    CPython's full collections traverse every tracked object. A worker holds about half a
+    million of them (torch, SymPy, hypothesis, the claims and derivations), and each training
+    step of the empirical modules allocates enough to trigger collections: measured 1.9–3.6 CPU-s
+    of collection per worker before (three runs), 0.5–0.8 with this and the pause during
+    collection. Numbers are unaffected (the collector frees
+    memory only); garbage cycles among frozen objects are never freed, which bounds a worker's
+    memory by what it ever held (peak RSS unchanged, about 0.55–0.95 GB).
+
+    References: ``gc.freeze`` (Python 3.7+), the documented use for long-lived processes.
+    """
+    module = item.nodeid.split("::")[0]
+    g = item.config._gsv
+    if module != g["gc_module"]:
+        g["gc_module"] = module
+        gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -241,6 +277,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config._gsv["verdicts_loading"].join()
     from theory.report import write_reports
 
+    gc.freeze()   # what the report reads is long-lived: full collections need not scan it
     tr = config.pluginmanager.get_plugin("terminalreporter")
 
     def progress(msg: str) -> None:
