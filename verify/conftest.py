@@ -210,7 +210,7 @@ def _load_verdicts() -> None:
 _START_FIRST = ("test_empirical_colored_digits.py", "test_empirical_real_colored_mnist.py",
                 "test_empirical_moons.py", "test_empirical_real_margins.py",
                 "test_empirical_real_group_shift.py", "test_breakdown.py", "test_empirical_beyond_ntk.py",
-                "test_claims_coverage.py", "test_dual.py")
+                "test_dual.py", "test_spectral_decoupling.py", "test_theorem2.py")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:  # noqa: ANN001
@@ -241,6 +241,20 @@ def _flush_evidence():
     yield
     for tr in Tracker.registry:
         tr.flush()
+
+
+@pytest.fixture
+def swap(monkeypatch):
+    """Replace a claim's printed form (in memory, undone after the test): the verdict must
+    follow what is printed."""
+    import dataclasses
+
+    from theory.claims import CLAIMS
+
+    def _swap(cid, printed):
+        monkeypatch.setitem(CLAIMS, cid, dataclasses.replace(CLAIMS[cid], printed=printed))
+
+    return _swap
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,27 @@ def test_verdict(verdicts, cid):
     assert_verdict(verdicts, cid, *EXPECTED[cid])
 
 
+def test_lambda_range_and_stability_words_are_read(swap):
+    # The verdicts follow the printed interval, property word and domain. Here, after
+    # test_verdict, re-judging reuses the dual and stability derivations this process holds
+    # (Eq. 9's positive definiteness and Theorem 1 share theory.stability's).
+    import sympy as sp
+
+    from theory import dual, stability
+    from theory.claims import CLAIMS
+    from theory.derivation import Verdict
+
+    swap("eq5_lambda_range", sp.Interval.open(0, sp.oo))
+    assert dual._eq5().verdict is Verdict.VERIFIED
+    swap("eq5_lambda_range", sp.Interval(1, sp.oo))  # excludes (0, 1): a range, not an end point
+    assert dual._eq5().verdict is Verdict.REFUTED
+    swap("eq9_pd", {**CLAIMS["eq9_pd"].printed, "property": "positive semi-definite"})
+    assert stability._eq9_pd().verdict is Verdict.VERIFIED
+    # a printed domain that leaves (0, ∞), where Eq. 10 is defined (log α), is refuted
+    swap("thm1", {**CLAIMS["thm1"].printed, "domain": sp.Interval.open(-1, 1)})
+    assert stability._thm1().verdict is Verdict.REFUTED
+
+
 def test_taylor_step_error_has_the_predicted_rate():
     r = np.logspace(-4, -2, 9)
     a9 = solve_fixed_points(np.ones((r.size, 1)), np.ones((1, 1)), r, "eq9").alpha[:, 0]

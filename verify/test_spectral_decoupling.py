@@ -35,6 +35,23 @@ def test_verdict(verdicts, cid):
     assert_verdict(verdicts, cid, *EXPECTED[cid])
 
 
+def test_sd_decoupled_follows_its_conditions(swap):
+    # With the missing condition added to the print (rank(YΦ₀) = n), the claim is verified.
+    # After test_verdict: re-judging reuses the derivation this process holds.
+    from theory import decoupling
+    from theory.claims import CLAIMS
+    from theory.claims.decoupling import FULL_RANK
+    from theory.derivation import Verdict
+
+    swap("sd_decoupled", {**CLAIMS["sd_decoupled"].printed, "conditions": (FULL_RANK,)})
+    decoupling.comparisons.cache_clear()
+    try:
+        comp = {c.claim_id: c for c in decoupling.comparisons()}["sd_decoupled"]
+    finally:
+        decoupling.comparisons.cache_clear()
+    assert comp.verdict is Verdict.VERIFIED
+
+
 # Newton on the primal stops at max|∂L| ≤ 1e-12; z* moves by that over the Hessian's
 # smallest eigenvalue (≥ λ s_min² on range V ≥ 1e-4 here): 1e-8 absolute is safe.
 Z_ATOL = 1e-8
