@@ -104,11 +104,11 @@ def _freeze_per_module(item: pytest.Item) -> None:
 
     CPython's full collections traverse every tracked object. A worker holds about half a
     million of them (torch, SymPy, hypothesis, the claims and derivations), and each training
-    step of the empirical modules allocates enough to trigger collections: measured 1.9–3.6 CPU-s
-    of collection per worker before (three runs), 0.5–0.8 with this and the pause during
-    collection. Numbers are unaffected (the collector frees
-    memory only); garbage cycles among frozen objects are never freed, which bounds a worker's
-    memory by what it ever held (peak RSS unchanged, about 0.55–0.95 GB).
+    step of the empirical modules allocates enough to trigger collections: measured 1.9–3.6
+    CPU-s of collection per worker before (four worker runs), 0.5–0.8 with this and the pause
+    during collection. Numbers are unaffected (the collector frees memory only); garbage cycles
+    among frozen objects are never freed, which bounds a worker's memory by what it ever held
+    (peak RSS unchanged, about 0.55–0.95 GB).
 
     References: ``gc.freeze`` (Python 3.7+), the documented use for long-lived processes.
     """
