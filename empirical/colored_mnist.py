@@ -52,7 +52,6 @@ halved into both channels; ``mean``: every pixel the mean intensity of the test 
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import time
@@ -280,20 +279,14 @@ def train_method(m: Method, data: Envs, seeds: list[int], *, eval_every: int = 2
             with torch.no_grad():
                 v = float(_nll(f(xva), data.val_y).mean())
             if v < best:
-                best = v
-                keep = (step, {k: p.detach().clone() for k, p in ens.params.items()},
-                        copy.deepcopy(opt.state_dict()))
+                best, keep = v, prefix.snapshot(ens, opt, traj, step)
             if step == min(TEST_FREE_HORIZON, m.steps // 2):
                 break
             loss = obj(f(xtr), data.train_y, ensemble=ens, step=0, envs=data.n_env)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
-        a, params, state = keep
-        with torch.no_grad():
-            for k, p in ens.params.items():
-                p.copy_(params[k])
-        opt.load_state_dict(state)
+        a = prefix.restore(ens, opt, traj, keep)
         m = dataclasses.replace(m, anneal=a)
         obj = m.build()
         traj["test_free_anneal"] = a
