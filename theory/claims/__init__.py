@@ -102,6 +102,26 @@ class Claim:
             raise ValueError(f"Claim {self.id}: extra must be a dict; got {type(self.extra).__name__}")
 
 
+def printed_eq(lhs: Any, rhs: Any) -> Any:
+    """A printed equation ``lhs = rhs``, kept as printed.
+
+    ``sympy.Eq`` tries to decide an equation when it is built: it would replace a printed
+    equation that it can settle by ``True`` or ``False`` (two matrices of different shapes, a
+    typo that makes both sides equal), and deciding costs more than the rest of this package's
+    import. A transcription must stay the statement under test, so it is never evaluated here;
+    the tests decide it against the derivations.
+
+    Example:
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> sp.Eq(x + 1, 1 + x), printed_eq(x + 1, 1 + x)
+        (True, Eq(x + 1, x + 1))
+    """
+    import sympy as sp
+
+    return sp.Eq(lhs, rhs, evaluate=False)
+
+
 #: Claim ids: lower case letters, digits and '_', starting with a letter (used in file names).
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -125,4 +145,4 @@ def _collect() -> dict[str, Claim]:
 
 CLAIMS: dict[str, Claim] = _collect()
 
-__all__ = ["CLAIMS", "Claim", "Kind"]
+__all__ = ["CLAIMS", "Claim", "Kind", "printed_eq"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.claims.dual import (
     Phi0,
     S,
@@ -82,7 +82,7 @@ CLAIMS: list[Claim] = [
         section="§3.4, App. C.11",
         title="SD critical value θ*ᵀ = λ⁻¹αYΦ₀VS⁻²Vᵀ",
         latex=r"\boldsymbol{\theta}^{*T} = \frac{1}{\lambda} \boldsymbol{\alpha} \mathbf{Y} \boldsymbol{\Phi}_0 \boldsymbol{V} \boldsymbol{S}^{-2} \boldsymbol{V}^T,",
-        printed=sp.Eq(theta.T, alpha_v * Y * Phi0 * V * S ** (-2) * V.T / lam),
+        printed=printed_eq(theta.T, alpha_v * Y * Phi0 * V * S ** (-2) * V.T / lam),
         statement="The inner minimiser over θ of the SD min-max problem is θ*ᵀ = λ⁻¹αYΦ₀VS⁻²Vᵀ.",
         assumptions=("S invertible",),
         kind=Kind.IDENTITY,
@@ -96,7 +96,7 @@ CLAIMS: list[Claim] = [
         latex=r"Note that in contrast to Eq. 9 the matrix multiplication involving U and S in Eq. 18 cancels out, leaving α_i independent of other $\alpha_{j\neq i}$'s. We point out this is true for any initial coupling, without simplifying assumptions.",
         # Prose encoded as data: what vanishes, and the conditions the text states for it
         # ("for any initial coupling, without simplifying assumptions": none).
-        printed={"cross_derivative": sp.Eq(SD_CROSS, 0), "conditions": ()},
+        printed={"cross_derivative": printed_eq(SD_CROSS, 0), "conditions": ()},
         statement="Under SD, ∂α̇_i/∂α_j = 0 for j ≠ i, for every U and S, with no further assumption.",
         kind=Kind.QUALITATIVE,
     ),
@@ -120,7 +120,7 @@ CLAIMS: list[Claim] = [
             "loss": _ce + lam / 2 * (yhat - gamma * sp.OneMatrix(n, 1)).T * (yhat - gamma * sp.OneMatrix(n, 1)),
             "property": "also provably decouples the learning dynamics",
             # The property as data: what vanishes, under the (no) conditions the text states.
-            "cross_derivative": sp.Eq(SD_CROSS, 0),
+            "cross_derivative": printed_eq(SD_CROSS, 0),
             "conditions": (),
         },
         statement="With λ/2‖ŷ − γ‖² in place of λ/2‖ŷ‖² the dual dynamics still decouple across α_i.",

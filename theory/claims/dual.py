@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.symbols import alpha, eta, lam
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -75,7 +75,7 @@ CLAIMS: list[Claim] = [
         section="§3.1 (Definition 1)",
         title="Feature response z = UᵀYŷ = SVᵀθ",
         latex=r"\mathbf{z} := \mathbf{U}^T \mathbf{Y} \hat{\mathbf{y}} = \mathbf{S} \mathbf{V}^T \boldsymbol{\theta}.",
-        printed={"definition": sp.Eq(z, U.T * Y * yhat), "equals": sp.Eq(U.T * Y * yhat, S * V.T * theta)},
+        printed={"definition": printed_eq(z, U.T * Y * yhat), "equals": printed_eq(U.T * Y * yhat, S * V.T * theta)},
         statement="With ŷ = Φ₀θ and YΦ₀ = USVᵀ, UᵀYŷ = SVᵀθ.",
         assumptions=("ŷ = Φ₀θ (Eq. 3)", "YΦ₀ = USVᵀ (Definition 1)", "UᵀU = I"),
         kind=Kind.IDENTITY,
@@ -110,7 +110,7 @@ CLAIMS: list[Claim] = [
         section="§3.2, App. C.2",
         title="Critical value θ*ᵀ = λ⁻¹αYΦ₀",
         latex=r"\boldsymbol{\theta}^{*T} = \frac{1}{\lambda} \boldsymbol{\alpha} \mathbf{Y} \boldsymbol{\Phi}_0",
-        printed=sp.Eq(theta.T, alpha_v * Y * Phi0 / lam),
+        printed=printed_eq(theta.T, alpha_v * Y * Phi0 / lam),
         statement="The inner minimiser of Eq. 7 over θ is θ*ᵀ = λ⁻¹αYΦ₀.",
         assumptions=("λ > 0", "ŷ = Φ₀θ"),
         kind=Kind.IDENTITY,
@@ -132,7 +132,7 @@ CLAIMS: list[Claim] = [
         section="§3.2, App. C.3",
         title="Dual gradient-ascent dynamics",
         latex=r"\dot{\alpha} = \eta \left(-\log \alpha + \log \left(1 - \alpha \right) - \frac{1}{\lambda} \alpha \mathbf{U} \mathbf{S}^2 \mathbf{U}^T \right),",
-        printed=sp.Eq(alpha_dot, eta * (-_log_alpha + _log_1m_alpha - alpha_v * U * S**2 * U.T / lam)),
+        printed=printed_eq(alpha_dot, eta * (-_log_alpha + _log_1m_alpha - alpha_v * U * S**2 * U.T / lam)),
         statement="Continuous gradient ascent on Eq. 8, written with YΦ₀ = USVᵀ.",
         assumptions=("YΦ₀ = USVᵀ", "VᵀV = I"),
         kind=Kind.IDENTITY,
@@ -153,7 +153,7 @@ CLAIMS: list[Claim] = [
         section="§3.2, App. C.4",
         title="First-order Taylor (approximate) dual dynamics",
         latex=r"\dot{\alpha} \approx \eta \left(-\log \alpha - \frac{1}{\lambda} \alpha \mathbf{U} \left(\mathbf{S}^2 + \lambda \mathbf{I} \right) \mathbf{U}^T \right),",
-        printed=sp.Eq(alpha_dot, eta * (-_log_alpha - alpha_v * U * (S**2 + lam * I_n) * U.T / lam)),
+        printed=printed_eq(alpha_dot, eta * (-_log_alpha - alpha_v * U * (S**2 + lam * I_n) * U.T / lam)),
         statement="Replacing log(1−α) in Eq. 9 by its first-order Taylor term at α = 0 gives Eq. 10; "
         "the text says this is accurate when λ ≪ s_k² (fixed point near the origin).",
         assumptions=("α near 0 (λ ≪ s_k²)", "UUᵀ = I"),
@@ -167,7 +167,7 @@ CLAIMS: list[Claim] = [
         section="App. C.4",
         title="Exact dynamics restated",
         latex=r"\dot{\alpha} = \eta \left(-\log \alpha + \log \left(1 - \alpha \right) - \frac{1}{\lambda} \alpha \mathbf{U} \mathbf{S}^2 \mathbf{U}^T \right),",
-        printed=sp.Eq(alpha_dot, eta * (-_log_alpha + _log_1m_alpha - alpha_v * U * S**2 * U.T / lam)),
+        printed=printed_eq(alpha_dot, eta * (-_log_alpha + _log_1m_alpha - alpha_v * U * S**2 * U.T / lam)),
         statement="Restates Eq. 9.",
         kind=Kind.IDENTITY,
     ),
@@ -177,7 +177,7 @@ CLAIMS: list[Claim] = [
         section="App. C.4",
         title="Taylor expansion of log(1−α)",
         latex=r"\log\left(1-\alpha\right) = -\alpha + \mathcal{O}\left(\alpha^2\right).",
-        printed=sp.Eq(sp.log(1 - alpha), -alpha + sp.O(alpha**2)),
+        printed=printed_eq(sp.log(1 - alpha), -alpha + sp.O(alpha**2)),
         statement="log(1−α) = −α + O(α²) at α = 0.",
         kind=Kind.APPROXIMATION,
         order="O(α²)",
@@ -188,7 +188,7 @@ CLAIMS: list[Claim] = [
         section="App. C.4",
         title="Eq. 31 with log(1−α) ≈ −α",
         latex=r"\dot{\alpha} \approx \eta \left(-\log \alpha - \alpha - \frac{1}{\lambda} \alpha \mathbf{U} \mathbf{S}^2 \mathbf{U}^T \right),",
-        printed=sp.Eq(alpha_dot, eta * (-_log_alpha - alpha_v - alpha_v * U * S**2 * U.T / lam)),
+        printed=printed_eq(alpha_dot, eta * (-_log_alpha - alpha_v - alpha_v * U * S**2 * U.T / lam)),
         statement="Substituting Eq. 32 (truncated) into Eq. 31.",
         kind=Kind.APPROXIMATION,
         order="O(α²)",
@@ -200,7 +200,7 @@ CLAIMS: list[Claim] = [
         title="α written as αUIUᵀ",
         latex=r"\dot{\alpha} \approx \eta \left(-\log \alpha - \alpha \mathbf{U} \mathbf{I} \mathbf{U}^T - \frac{1}{\lambda} \alpha \mathbf{U} \mathbf{S}^2 \mathbf{U}^T \right),",
         # Built unevaluated so that the printed U I Uᵀ survives (SymPy would fold it to UUᵀ).
-        printed=sp.Eq(alpha_dot, sp.MatMul(eta, sp.MatAdd(
+        printed=printed_eq(alpha_dot, sp.MatMul(eta, sp.MatAdd(
             -_log_alpha, sp.MatMul(-1, alpha_v, U, I_n, U.T, evaluate=False),
             -alpha_v * U * S**2 * U.T / lam, evaluate=False), evaluate=False)),
         statement="Rewrites Eq. 33 using UUᵀ = I.",
@@ -213,7 +213,7 @@ CLAIMS: list[Claim] = [
         section="App. C.4",
         title="Eq. 10 obtained",
         latex=r"\dot{\alpha} \approx \eta \left(-\log \alpha - \frac{1}{\lambda} \alpha \mathbf{U} \left(\mathbf{S}^2 + \lambda \mathbf{I} \right) \mathbf{U}^T \right).",
-        printed=sp.Eq(alpha_dot, eta * (-_log_alpha - alpha_v * U * (S**2 + lam * I_n) * U.T / lam)),
+        printed=printed_eq(alpha_dot, eta * (-_log_alpha - alpha_v * U * (S**2 + lam * I_n) * U.T / lam)),
         statement="Collects Eq. 34 into Eq. 10.",
         kind=Kind.APPROXIMATION,
         order="O(α²)",
@@ -224,7 +224,7 @@ CLAIMS: list[Claim] = [
         section="§3.2, App. C.6",
         title="Feature response at the fixed point",
         latex=r"\mathbf{z}^* = \frac{1}{\lambda} \mathbf{S}^2 \mathbf{U}^T \boldsymbol{\alpha}^{*T}.",
-        printed=sp.Eq(z_star, S**2 * U.T * alpha_star_v.T / lam),
+        printed=printed_eq(z_star, S**2 * U.T * alpha_star_v.T / lam),
         statement="At the optimum θ* = λ⁻¹Φ₀ᵀYα*ᵀ, z* = SVᵀθ* = λ⁻¹S²Uᵀα*ᵀ.",
         assumptions=("Eq. 4", "θ* of Eq. 7"),
         kind=Kind.IDENTITY,
@@ -235,7 +235,7 @@ CLAIMS: list[Claim] = [
         section="App. C.10",
         title="Feature response (restated in the proof of Thm. 2)",
         latex=r"\mathbf{z}^* = \frac{1}{\lambda} \mathbf{S}^2 \mathbf{U}^T \boldsymbol{\alpha}^{*T}",
-        printed=sp.Eq(z_star, S**2 * U.T * alpha_star_v.T / lam),
+        printed=printed_eq(z_star, S**2 * U.T * alpha_star_v.T / lam),
         statement="Restates Eq. 11.",
         kind=Kind.IDENTITY,
     ),
@@ -260,7 +260,7 @@ CLAIMS: list[Claim] = [
         section="App. C.5",
         title="Gradient function used in the proof of Thm. 1",
         latex=r"f_i(\alpha_j) = \eta \left(\log \frac{(1 - \alpha_i)}{\alpha_i} - \frac{1}{\lambda} \sum_{jk} u_{ik} s_k^2 (u^T)_{kj} \alpha_j \right)",
-        printed=sp.Eq(
+        printed=printed_eq(
             f_i[i],
             eta * (sp.log((1 - a_i[i]) / a_i[i])
                    - sp.Sum(u[i, k] * s_i[k] ** 2 * uT[k, j] * a_i[j], (j, 1, n), (k, 1, n)) / lam),
@@ -276,7 +276,7 @@ CLAIMS: list[Claim] = [
         section="App. C.5",
         title="Jacobian used in the proof of Thm. 1",
         latex=r"J_{ik} = \eta \left(-\delta_{ik} \left[\alpha_i^* (1 - \alpha_i^*) \right]^{-1} - \lambda^{-1} \sum_{l} u_{il} s_l^2 (u^T)_{lk} \right)",
-        printed=sp.Eq(
+        printed=printed_eq(
             J_ik[i, k],
             eta * (-sp.KroneckerDelta(i, k) / (a_star_i[i] * (1 - a_star_i[i]))
                    - sp.Sum(u[i, l_] * s_i[l_] ** 2 * uT[l_, k], (l_, 1, n)) / lam),

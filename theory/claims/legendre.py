@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.symbols import alpha, lam, omega
 
 # ω₀: tangent point of Eq. 20. α*: the critical dual variable of Eq. 6 and 19.
@@ -74,7 +74,7 @@ CLAIMS: list[Claim] = [
         section="§3.2",
         title="Maximizer α* of the Eq. 6 bound",
         latex=r"\alpha^* = \frac{\partial \mathcal{L}}{\partial (\mathbf{Y}\hat{\mathbf{Y}})^T}",
-        printed=sp.Eq(alpha_star, sp.Derivative(_L, omega)),
+        printed=printed_eq(alpha_star, sp.Derivative(_L, omega)),
         statement="The maximum over α of the r.h.s. of Eq. 6 is attained at α* = ∂L/∂(Yŷ) "
         "(no minus sign).",
         assumptions=("L = log(1+e^{−ω}) per example",),
@@ -90,7 +90,7 @@ CLAIMS: list[Claim] = [
         latex=r"\mathcal{L}(\omega) := \log(1 + e^{-\omega}) \ge H(\alpha) - \alpha\omega",
         printed={
             "bound": sp.GreaterThan(_L, _H - alpha * omega),
-            "alpha_star": sp.Eq(alpha_star, -sp.Derivative(_L, omega)),
+            "alpha_star": printed_eq(alpha_star, -sp.Derivative(_L, omega)),
             "domain": sp.Interval(0, 1),
         },
         statement="For α ∈ [0,1], log(1+e^{−ω}) ≥ H(α) − αω with equality at α* = −∇_ω L, the "
@@ -104,7 +104,7 @@ CLAIMS: list[Claim] = [
         section="App. C.1",
         title="Tangent line of L at ω₀",
         latex=r"t(\omega, \omega_0) = \mathcal{L}(\omega_0) + (\omega - \omega_0) \nabla_{\omega} \mathcal{L}|_{\omega = \omega_0}",
-        printed=sp.Eq(
+        printed=printed_eq(
             tfun(omega, omega0),
             Lfun(omega0) + (omega - omega0) * sp.Subs(sp.Derivative(Lfun(omega), omega), omega, omega0),
         ),
@@ -117,7 +117,7 @@ CLAIMS: list[Claim] = [
         section="App. C.1",
         title="Intercept of the tangent line",
         latex=r"t(\omega = 0, \omega_0 = \omega) = \mathcal{L}(\omega) - \omega \nabla_{\omega} \mathcal{L}",
-        printed=sp.Eq(tfun(0, omega), Lfun(omega) - omega * sp.Derivative(Lfun(omega), omega)),
+        printed=printed_eq(tfun(0, omega), Lfun(omega) - omega * sp.Derivative(Lfun(omega), omega)),
         statement="The tangent line at ω₀ = ω meets the axis ω = 0 at L(ω) − ωL'(ω).",
         kind=Kind.IDENTITY,
     ),
@@ -127,7 +127,7 @@ CLAIMS: list[Claim] = [
         section="App. C.1",
         title="CE as a soft-plus",
         latex=r"\mathcal{L}(\omega) = -\log \sigma(\omega) = \log(1 + e^{-\omega})",
-        printed=sp.Eq(-sp.log(_sig(omega)), _L),
+        printed=printed_eq(-sp.log(_sig(omega)), _L),
         statement="−log σ(ω) = log(1+e^{−ω}).",
         kind=Kind.IDENTITY,
         transcription_note="σ written out as the logistic 1/(1+e^{−ω}).",
@@ -140,7 +140,7 @@ CLAIMS: list[Claim] = [
         latex=r"\omega = \log\left(\frac{1-\alpha}{\alpha}\right)",
         printed={
             "alpha_def": (-sp.Derivative(_L, omega), _sig(-omega)),
-            "omega_of_alpha": sp.Eq(omega, sp.log((1 - alpha) / alpha)),
+            "omega_of_alpha": printed_eq(omega, sp.log((1 - alpha) / alpha)),
         },
         statement="With α := −∇_ω L = σ(−ω), the margin is ω = log((1−α)/α).",
         kind=Kind.IDENTITY,
@@ -254,7 +254,7 @@ CLAIMS: list[Claim] = [
         section="App. C.1.1",
         title="Multi-class SD unchanged after α^c := δ_y − α^c",
         latex=r"With a change of variable $\alpha^c := \delta_y - \alpha^c$, the theory of SD should remain unchanged.",
-        printed={"change_of_variable": sp.Eq(alpha_new[c_idx, i_idx], delta_y[i_idx] - alpha_c[c_idx, i_idx])},
+        printed={"change_of_variable": printed_eq(alpha_new[c_idx, i_idx], delta_y[i_idx] - alpha_c[c_idx, i_idx])},
         statement="With SD (λ/2 Σ_c ‖ŷ^c‖²) in the multi-class dual, after the change of variable the "
         "dual decouples across examples as in Eq. 18.",
         kind=Kind.QUALITATIVE,

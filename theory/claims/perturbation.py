@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.symbols import alpha1, alpha2, eta, lam, s1, s2
 
 W = sp.LambertW
@@ -72,7 +72,7 @@ CLAIMS: list[Claim] = [
         section="§3.3 (Lemma 1); App. C.9",
         title="Lemma 1: perturbative fixed point",
         latex=r"\boldsymbol{\alpha}^* = (1 - \log(\boldsymbol{\alpha}_0^*)) \left[\mathbf{A} + diag\left(\boldsymbol{\alpha}_0^{*-1}\right) \right]^{-1}, \tag{14}",
-        printed=sp.Eq(alpha_star_row,
+        printed=printed_eq(alpha_star_row,
                       (_ones_row() - _log_row(alpha0_row)) * (A + sp.diag(*_inv_alpha0_row)).inv()),
         statement="If U is the identity perturbed by off-diagonal entries ∝ δ > 0 (small), the fixed "
                   "point of Eq. 10 'can be approximated by' α* = (1 − log α0*)[A + diag(α0*⁻¹)]⁻¹, "
@@ -93,7 +93,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Dynamics in terms of A",
         latex=r"\alpha = \eta \left(-\log \alpha - \alpha \mathbf{A} \right) \tag{54}",
-        printed=sp.Eq(alpha_row, eta * (-_log_row(alpha_row) - alpha_row * A)),
+        printed=printed_eq(alpha_row, eta * (-_log_row(alpha_row) - alpha_row * A)),
         statement="Eq. 10 written with A of Eq. 55.",
         assumptions=("A = λ⁻¹U(S²+λI)Uᵀ",),
         kind=Kind.IDENTITY,
@@ -105,7 +105,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Definition of A",
         latex=r"\mathbf{A} = \lambda^{-1} \mathbf{U} (\mathbf{S}^2 + \lambda \mathbf{I}) \mathbf{U}^T \tag{55}",
-        printed=sp.Eq(sp.Matrix([[A11, A12], [A21, A22]]),
+        printed=printed_eq(sp.Matrix([[A11, A12], [A21, A22]]),
                       U2 * (S2_diag + lam * sp.eye(N2)) * U2.T / lam),
         statement="A = λ⁻¹U(S²+λI)Uᵀ is the matrix of the linear term of Eq. 10.",
         assumptions=("U orthogonal", "λ > 0"),
@@ -118,7 +118,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Unperturbed solution α0*",
         latex=r"\alpha_{0,i}^* = \frac{\mathcal{W}(A_{ii})}{A_{ii}}.\tag{56}",
-        printed=sp.Eq(alpha0_i, W(A_ii) / A_ii),
+        printed=printed_eq(alpha0_i, W(A_ii) / A_ii),
         statement="The unperturbed system (off-diagonal terms of A dropped) has the solution "
                   "α0,i* = W(A_ii)/A_ii 'given by case 2'.",
         assumptions=("off-diagonal entries of A treated as a perturbation",),
@@ -133,7 +133,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Linearisation around α0*",
         latex=r"\dot{\boldsymbol{\alpha}} \simeq \eta \left(-\log\left(\boldsymbol{\alpha}_{0}^{*}\right) - \boldsymbol{\alpha}_{0}^{*} \odot \operatorname{diag}\left(\boldsymbol{A}\right) + \frac{\mathrm{d}}{\mathrm{d}\boldsymbol{\alpha}} \left[-\log\left(\boldsymbol{\alpha}\right) - \boldsymbol{\alpha} \odot \operatorname{diag}\left(\boldsymbol{A}\right) \right] \Big|_{\boldsymbol{\alpha}_{0}^{*}} (\boldsymbol{\alpha} - \boldsymbol{\alpha}_{0}^{*}) \right), \quad (57)",
-        printed=sp.Eq(alpha_dot_row, _eq57_rhs),
+        printed=printed_eq(alpha_dot_row, _eq57_rhs),
         statement="Linearising 'the autonomous system Eq. 10' around the unperturbed solution gives "
                   "Eq. 57 (only diag(A) appears).",
         assumptions=("α close to α0*",),
@@ -148,7 +148,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Linearisation, collected",
         latex=r"\dot{\boldsymbol{\alpha}} \simeq \eta \left(1 - \log \left(\boldsymbol{\alpha}^* \right) - \left(\operatorname{diag} \left(\boldsymbol{A} \right) + \boldsymbol{\alpha}_0^{*-1} \right) \odot \boldsymbol{\alpha} \right). \tag{58}",
-        printed=sp.Eq(alpha_dot_row,
+        printed=printed_eq(alpha_dot_row,
                       eta * (_ones_row() - _log_row(alpha_star_row)
                              - _hadamard(_diag_of(A) + _inv_alpha0_row, alpha_row))),
         statement="Eq. 57 with its terms collected.",
@@ -163,7 +163,7 @@ CLAIMS: list[Claim] = [
         section="App. C.9",
         title="Linearisation with the off-diagonal perturbation",
         latex=r"\dot{\alpha} \simeq \eta \left(1 - \log \left(\alpha^* \right) - \alpha \left[\mathbf{A} + \operatorname{diag} \left(\alpha_0^{*-1} \right) \right] \right), \tag{59}",
-        printed=sp.Eq(alpha_dot_row,
+        printed=printed_eq(alpha_dot_row,
                       eta * (_ones_row() - _log_row(alpha_star_row)
                              - alpha_row * (A + sp.diag(*_inv_alpha0_row)))),
         statement="Restoring the off-diagonal terms of A in Eq. 58 gives Eq. 59, whose zero is Eq. 60.",

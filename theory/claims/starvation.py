@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.symbols import delta, lam, s1, s2
 
 W = sp.LambertW
@@ -97,7 +97,7 @@ CLAIMS: list[Claim] = [
         section="App. C.10",
         title="Lemma 1's α* for U of Eq. 15",
         latex=r"\begin{split} &\alpha_{1}^{*} = \left[\lambda \left(W \left(\frac{\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + s_{2}^{2}}{\lambda} \right) + 1 \right) \left(\delta \sqrt{1 - \delta^{2}} \left(s_{2}^{2} - s_{1}^{2} \right) + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + s_{2}^{2}}{\lambda} \right)} \right) \\ & \left(W \left(\frac{\lambda + \delta^{2} \left(-s_{1}^{2} \right) + \delta^{2} s_{2}^{2} + s_{1}^{2}}{\lambda} \right) + 1 \right) \right) \right] \delta^{2} \left(\delta^{2} - 1 \right) \left(s_{1}^{2} - s_{2}^{2} \right)^{2} + \\ & \left(\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + s_{2}^{2}}{\lambda} \right)} \right) + s_{2}^{2} \right) \\ & \left(\lambda + \delta^{2} s_{2}^{2} - \left(\delta^{2} - 1 \right) s_{1}^{2} + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(-s_{1}^{2} \right) + \delta^{2} s_{2}^{2} + s_{1}^{2}}{\lambda} \right)} \right) \right) \right]^{-1} \\ & \alpha_{2}^{*} = \left[\lambda \left(W \left(\frac{\lambda + \delta^{2} \left(-s_{1}^{2} \right) + \delta^{2} s_{2}^{2} + s_{1}^{2}}{\lambda} \right) + 1 \right) \left(\delta \sqrt{1 - \delta^{2}} \left(s_{2}^{2} - s_{1}^{2} \right) + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(-s_{1}^{2} \right) + \delta^{2} s_{2}^{2} + s_{1}^{2}}{\lambda} \right)} \right) \right] \\ & \left(W \left(\frac{\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + s_{2}^{2}}{\lambda} \right) + 1 \right) \right] \\ & \left[\delta^{2} \left(\delta^{2} - 1 \right) \left(s_{1}^{2} - s_{2}^{2} \right)^{2} + \left(\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(s_{1}^{2} - s_{2}^{2} \right) + s_{2}^{2}}{\lambda}} \right) + s_{2}^{2} \right) \\ & \left(\lambda + \delta^{2} s_{2}^{2} - \left(\delta^{2} - 1 \right) s_{1}^{2} + \lambda e^{W \left(\frac{\lambda + \delta^{2} \left(-s_{1}^{2} \right) + \delta^{2} s_{2}^{2} + s_{1}^{2}}{\lambda}} \right) \right) \right)^{-1} \end{aligned}",
-        printed=sp.Eq(sp.Matrix([[alpha1_star, alpha2_star]]), sp.Matrix([[_c10_a1, _c10_a2]])),
+        printed=printed_eq(sp.Matrix([[alpha1_star, alpha2_star]]), sp.Matrix([[_c10_a1, _c10_a2]])),
         statement="'From lemma 1, and with U given by Eq. 15, ... the perturbatory solution for the "
                   "fixed point is' the printed α1*, α2*.",
         assumptions=("U of Eq. 15", "Lemma 1 (Eq. 14)"),
@@ -123,7 +123,7 @@ CLAIMS: list[Claim] = [
         section="App. C.10",
         title="z1* to first order in δ",
         latex=r"z_{1}^{*} = \frac{\delta s_{1}^{2} \left(W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right) + 1\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{2}^{2}\right)}{\left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{1}^{2}\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right)} + s_{2}^{2}\right)} + \frac{\lambda s_{1}^{2} e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} \left(W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right) + 1\right) \left(W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right) + 1\right)}{\left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{1}^{2}\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{2}^{2}\right)}",
-        printed=sp.Eq(z1_star, _eq63_rhs),
+        printed=printed_eq(z1_star, _eq63_rhs),
         statement="First-order Taylor expansion in δ of z1* (Eq. 62 with the C.10 α*).",
         assumptions=("U of Eq. 15", "δ small"),
         kind=Kind.APPROXIMATION,
@@ -137,7 +137,7 @@ CLAIMS: list[Claim] = [
         section="App. C.10",
         title="z2* to first order in δ",
         latex=r"z_{2}^{*} = \frac{\lambda s_{2}^{2} e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} \left(W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right) + 1\right) \left(W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right) + 1\right)}{\left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{1}^{2}\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right)} + s_{1}^{2}\right)} - \frac{\delta s_{2}^{2} \left(W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right) + 1\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right)} + s_{1}^{2}\right)}{\left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{1}^{2}}{\lambda}\right)} + s_{1}^{2}\right) \left(\lambda + \lambda e^{W\left(\frac{\lambda + s_{2}^{2}}{\lambda}\right)} + s_{2}^{2}\right)}",
-        printed=sp.Eq(z2_star, _eq64_rhs),
+        printed=printed_eq(z2_star, _eq64_rhs),
         statement="First-order Taylor expansion in δ of z2* (Eq. 62 with the C.10 α*).",
         assumptions=("U of Eq. 15", "δ small"),
         kind=Kind.APPROXIMATION,
@@ -151,7 +151,7 @@ CLAIMS: list[Claim] = [
         section="App. C.10",
         title="dz2*/ds1² to first order in δ",
         latex=r"\frac{\mathrm{d}z_{2}^{*}}{\mathrm{d}s_{1}^{2}} = -\frac{\delta\lambda s_{2}^{2} \left(e^{W\left(\frac{\lambda+s_{1}^{2}}{\lambda}\right)} - e^{W\left(\frac{\lambda+s_{2}^{2}}{\lambda}\right)}\right) \left(W\left(\frac{\lambda+s_{1}^{2}}{\lambda}\right) + 1\right)}{\left(\lambda + \lambda e^{W\left(\frac{\lambda+s_{1}^{2}}{\lambda}\right)} + s_{1}^{2}\right)^{2} \left(\lambda + \lambda e^{W\left(\frac{\lambda+s_{2}^{2}}{\lambda}\right)} + s_{2}^{2}\right)}",
-        printed=sp.Eq(dz2_ds1sq, _eq65_rhs),
+        printed=printed_eq(dz2_ds1sq, _eq65_rhs),
         statement="'Taking the derivative of z2* with respect to s1' (of the first-order Eq. 64) gives "
                   "Eq. 65.",
         assumptions=("U of Eq. 15", "δ small"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.claims import Claim, Kind
+from theory.claims import Claim, Kind, printed_eq
 from theory.symbols import alpha, eta, lam, s
 
 alpha_i = sp.Symbol("alpha_i^*")
@@ -47,7 +47,7 @@ CLAIMS: list[Claim] = [
         section="§3.3",
         title="Fixed point α* when S² ∝ I",
         latex=r"\alpha_i^* = \frac{\lambda W(\lambda^{-1} s^2 + 1)}{s^2 + \lambda}",
-        printed=sp.Eq(alpha_i, lam * W(s**2 / lam + 1) / (s**2 + lam)),
+        printed=printed_eq(alpha_i, lam * W(s**2 / lam + 1) / (s**2 + lam)),
         statement="With S² = s²I the fixed point of Eq. 10 has every α_i equal to λW(s²/λ+1)/(s²+λ). "
                   "Reprinted verbatim (with \\mathcal{W}) as Eq. 39 in App. C.7.",
         assumptions=_ASSUME_CASE1,
@@ -59,7 +59,7 @@ CLAIMS: list[Claim] = [
         section="§3.3",
         title="Feature response z* when S² ∝ I",
         latex=r"z_j^* = \frac{s^2 W(\lambda^{-1} s^2 + 1)}{s^2 + \lambda} \sum_i u_{ij},",
-        printed=sp.Eq(z_j, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * sp.Sum(u[i, j], (i, 1, n))),
+        printed=printed_eq(z_j, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * sp.Sum(u[i, j], (i, 1, n))),
         statement="With S² = s²I the response to feature j at the fixed point (Eq. 11) is "
                   "s²W(s²/λ+1)/(s²+λ) times the j-th column sum of U. Reprinted as Eq. 39 in App. C.7.",
         assumptions=_ASSUME_CASE1,
@@ -71,7 +71,7 @@ CLAIMS: list[Claim] = [
         section="§3.3",
         title="Fixed point α* when U is a permutation",
         latex=r"\alpha_i^* = \frac{\lambda W(\lambda^{-1} s_i^2 + 1)}{s_i^2 + \lambda}",
-        printed=sp.Eq(alpha_i, lam * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
+        printed=printed_eq(alpha_i, lam * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
         statement="If U is a permutation matrix, the fixed point of Eq. 10 is α_i* = λW(s_i²/λ+1)/(s_i²+λ). "
                   "Reprinted verbatim (with \\mathcal{W}) as Eq. 47 in App. C.8, whose proof then sets "
                   "U = I 'without loss of generality' by reordering the examples.",
@@ -86,7 +86,7 @@ CLAIMS: list[Claim] = [
         section="§3.3",
         title="Feature response z* when U is a permutation",
         latex=r"z_j^* = \frac{s_i^2 W(\lambda^{-1} s_i^2 + 1)}{s_i^2 + \lambda}.",
-        printed=sp.Eq(z_j, s_i**2 * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
+        printed=printed_eq(z_j, s_i**2 * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
         statement="If U is a permutation matrix, the response to feature j is s_i²W(s_i²/λ+1)/(s_i²+λ). "
                   "Reprinted verbatim as Eq. 47 in App. C.8.",
         assumptions=_ASSUME_CASE2,
@@ -100,7 +100,7 @@ CLAIMS: list[Claim] = [
         section="App. C.7",
         title="Eq. 40 → 41: U(s²+λ)IUᵀ = (s²+λ)I",
         latex=r"\dot{\alpha} \approx \eta \left(-\log \alpha - \frac{1}{\lambda} \alpha \left(s^2 + \lambda \right) \right).",
-        printed=sp.Eq(alpha_dot, eta * (-sp.log(alpha) - alpha * (s**2 + lam) / lam)),
+        printed=printed_eq(alpha_dot, eta * (-sp.log(alpha) - alpha * (s**2 + lam) / lam)),
         statement="With S² = s²I, the dynamics of Eq. 40 (Eq. 10 with S² = s²I) reduce to the "
                   "decoupled α̇ ≈ η(−log α − α(s²+λ)/λ), elementwise.",
         assumptions=_ASSUME_CASE1,
@@ -114,7 +114,7 @@ CLAIMS: list[Claim] = [
         section="App. C.7",
         title="Fixed-point equation, case 1",
         latex=r"\log \alpha = -\frac{s^2 + \lambda}{\lambda} \alpha. \tag{43}",
-        printed=sp.Eq(sp.log(alpha), -(s**2 + lam) / lam * alpha),
+        printed=printed_eq(sp.log(alpha), -(s**2 + lam) / lam * alpha),
         statement="At a fixed point of Eq. 41 (Eq. 42), log α = −(s²+λ)α/λ.",
         assumptions=_ASSUME_CASE1 + ("η > 0",),
         kind=Kind.IDENTITY,
@@ -125,7 +125,7 @@ CLAIMS: list[Claim] = [
         section="App. C.7",
         title="Solution of Eq. 43",
         latex=r"\alpha_i^* = \frac{\lambda \mathcal{W}(\lambda^{-1} s^2 + 1)}{s^2 + \lambda} \tag{44}",
-        printed=sp.Eq(alpha_i, lam * W(s**2 / lam + 1) / (s**2 + lam)),
+        printed=printed_eq(alpha_i, lam * W(s**2 / lam + 1) / (s**2 + lam)),
         statement="The solution of Eq. 43 is α_i* = λW(s²/λ+1)/(s²+λ).",
         assumptions=_ASSUME_CASE1,
         kind=Kind.FIXED_POINT,
@@ -136,7 +136,7 @@ CLAIMS: list[Claim] = [
         section="App. C.7",
         title="z* = s²W/(s²+λ) Uᵀ1",
         latex=r"\mathbf{z} = \frac{s^2 \mathcal{W}(\lambda^{-1} s^2 + 1)}{s^2 + \lambda} \mathbf{U}^T \mathbf{1},\tag{45}",
-        printed=sp.Eq(z_vec3, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * U3.T * sp.ones(N3, 1)),
+        printed=printed_eq(z_vec3, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * U3.T * sp.ones(N3, 1)),
         statement="With S² = s²I, Eq. 11 gives z = s²W(s²/λ+1)/(s²+λ) Uᵀ1.",
         assumptions=_ASSUME_CASE1,
         kind=Kind.IDENTITY,
@@ -148,7 +148,7 @@ CLAIMS: list[Claim] = [
         section="App. C.7",
         title="Componentwise z*, case 1",
         latex=r"z_i^* = \frac{s^2 \mathcal{W}(\lambda^{-1} s^2 + 1)}{s^2 + \lambda} \sum_i u_{ij}.",
-        printed=sp.Eq(z_i, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * sp.Sum(u[i, j], (i, 1, n))),
+        printed=printed_eq(z_i, s**2 * W(s**2 / lam + 1) / (s**2 + lam) * sp.Sum(u[i, j], (i, 1, n))),
         statement="Component form of Eq. 45.",
         assumptions=_ASSUME_CASE1,
         kind=Kind.IDENTITY,
@@ -161,7 +161,7 @@ CLAIMS: list[Claim] = [
         section="App. C.8",
         title="Fixed-point equation, case 2",
         latex=r"\log \alpha_i = -\frac{1}{\lambda} \alpha_i \left(s_i^2 + \lambda \right) \tag{50}",
-        printed=sp.Eq(sp.log(alpha), -alpha * (s_i**2 + lam) / lam),
+        printed=printed_eq(sp.log(alpha), -alpha * (s_i**2 + lam) / lam),
         statement="With U = I, a fixed point of Eq. 48 (Eq. 49) satisfies log α_i = −α_i(s_i²+λ)/λ.",
         assumptions=("U = I (App. C.8: a permutation reordered)", "λ > 0", "η > 0"),
         kind=Kind.IDENTITY,
@@ -173,7 +173,7 @@ CLAIMS: list[Claim] = [
         section="App. C.8",
         title="Solution of Eq. 50",
         latex=r"\alpha_i^* = \frac{\lambda \mathcal{W}(\lambda^{-1} s_i^2 + 1)}{s_i^2 + \lambda}.",
-        printed=sp.Eq(alpha_i, lam * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
+        printed=printed_eq(alpha_i, lam * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
         statement="With U = I, the solution of Eq. 50 is α_i* = λW(s_i²/λ+1)/(s_i²+λ).",
         assumptions=("U = I (App. C.8: a permutation reordered)", "λ > 0"),
         kind=Kind.FIXED_POINT,
@@ -184,7 +184,7 @@ CLAIMS: list[Claim] = [
         section="App. C.8",
         title="z* with U = I",
         latex=r"\mathbf{z}^* = \frac{1}{\lambda} \mathbf{S}^2 \mathbf{I} \boldsymbol{\alpha}^{*T}, \tag{52}",
-        printed=sp.Eq(z_vec3, sp.diag(*[sk**2 for sk in s_vec3]) * sp.eye(N3) * alpha_vec3 / lam),
+        printed=printed_eq(z_vec3, sp.diag(*[sk**2 for sk in s_vec3]) * sp.eye(N3) * alpha_vec3 / lam),
         statement="With U = I, Eq. 11 reads z* = λ⁻¹ S² I α*ᵀ.",
         assumptions=("U = I", "λ > 0"),
         kind=Kind.IDENTITY,
@@ -196,7 +196,7 @@ CLAIMS: list[Claim] = [
         section="App. C.8",
         title="Componentwise z*, case 2",
         latex=r"z_j^* = \frac{s_i^2 \mathcal{W}(\lambda^{-1} s_i^2 + 1)}{s_i^2 + \lambda}.",
-        printed=sp.Eq(z_j, s_i**2 * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
+        printed=printed_eq(z_j, s_i**2 * W(s_i**2 / lam + 1) / (s_i**2 + lam)),
         statement="With U = I, the response to feature j is s_i²W(s_i²/λ+1)/(s_i²+λ).",
         assumptions=("U = I", "λ > 0"),
         kind=Kind.IDENTITY,
