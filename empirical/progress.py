@@ -1,11 +1,21 @@
-"""A one-line progress report on stderr for long training loops.
+"""Progress of long training loops, on stderr.
 
-It writes only when stderr is a terminal and ``CI`` is unset, so tests, CI logs and
-redirected runs stay silent (a log must not fill with carriage-return redraws).
+Three modes, chosen from where stderr goes:
+
+- a terminal: one line redrawn in place, at most twice a second;
+- a file or a pipe (``gsv train … 2> log``, ``nohup``, a SLURM or Dask job's log): one plain
+  line a minute and one at the end, so that a log shows the run is alive, how fast it goes and
+  about how long is left, without filling with carriage-return redraws;
+- silent when ``CI`` is set (CI logs) or when the loop ends within the first minute
+  (short runs and tests stay quiet).
 
 Example:
-    >>> bar = Progress("plain", 1000, unit="it")
-    >>> bar.update(500)   # silent here: doctest's stderr is not a terminal
+    >>> import io
+    >>> log = io.StringIO()
+    >>> bar = Progress("plain", 1000, unit="it", stream=log)
+    >>> bar.update(500)   # a log gets a line only once a minute has passed
+    >>> log.getvalue()
+    ''
 """
 
 from __future__ import annotations
@@ -16,23 +26,58 @@ import time
 
 
 class Progress:
-    """``label: done/total unit (rate unit/s)``, redrawn at most twice a second."""
+    """``label: done/total unit (rate unit/s)`` on a terminal; in a log, the same line with the
+    time left, once every ``interval`` seconds.
 
-    def __init__(self, label: str, total: int, unit: str = "it"):
-        self.label, self.total, self.unit = label, total, unit
-        self.on = sys.stderr.isatty() and not os.environ.get("CI")
+    Args:
+        label: what is counted (a configuration's name).
+        total: the number of steps of the whole loop.
+        unit: the steps' unit in the line.
+        stream: where to write (default: ``sys.stderr`` when the loop starts).
+        interval: seconds between two lines in a log (default 60).
+    """
+
+    INTERVAL = 60.0
+
+    def __init__(self, label: str, total: int, unit: str = "it", *, stream=None,
+                 interval: float | None = None):
+        if int(total) != total or total < 0:
+            raise ValueError(f"total must be an integer >= 0; got {total!r}")
+        if interval is not None and not interval > 0:
+            raise ValueError(f"interval must be > 0 seconds; got {interval!r}")
+        self.label, self.total, self.unit = label, int(total), unit
+        self.stream = sys.stderr if stream is None else stream
+        self.interval = self.INTERVAL if interval is None else float(interval)
+        if os.environ.get("CI"):
+            self.mode = "off"
+        else:
+            isatty = getattr(self.stream, "isatty", None)
+            self.mode = "tty" if isatty is not None and isatty() else "log"
         self.t0 = self.last = time.perf_counter()
+        self.first: int | None = None   # the count at the first update: a resumed loop's rate
+        self.lines = 0
 
     def update(self, done: int) -> None:
         """Report ``done`` of ``total`` steps (the last call, ``done == total``, ends the line)."""
-        if not self.on:
+        if self.mode == "off":
             return
         now = time.perf_counter()
-        if now - self.last < 0.5 and done < self.total:
+        if self.first is None:
+            self.first, self.t0 = done, now
+        end = done >= self.total
+        wait = 0.5 if self.mode == "tty" else self.interval
+        if now - self.last < wait and not end:
             return
+        if end and self.mode == "log" and self.lines == 0 and now - self.t0 < self.interval:
+            return   # a loop shorter than one interval leaves a log as it was
         self.last = now
-        rate = done / max(now - self.t0, 1e-9)
-        sys.stderr.write(f"\r{self.label}: {done}/{self.total} {self.unit} ({rate:.0f} {self.unit}/s)   ")
-        if done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        rate = (done - self.first) / max(now - self.t0, 1e-9)
+        msg = f"{self.label}: {done}/{self.total} {self.unit} ({rate:.0f} {self.unit}/s)"
+        if self.mode == "tty":
+            self.stream.write(f"\r{msg}   " + ("\n" if end else ""))
+        else:
+            if not end and rate > 0:
+                msg += f", about {(self.total - done) / rate:.0f} s left"
+            self.stream.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {msg}\n")
+            self.lines += 1
+        self.stream.flush()

@@ -20,8 +20,9 @@ is reported with its error after the others have finished (:class:`SweepError`).
 a pure function of its payload, computed with the same thread count and device under every
 executor, so the metrics are bitwise equal whichever executor ran it.
 
-Progress: cells done/total, elapsed and an estimate of the time left, on stderr when it is
-a terminal and always appended to ``sweep.log`` in the run folder.
+Progress: cells done/total, elapsed and an estimate of the time left, always appended to
+``sweep.log`` in the run folder, and on stderr: redrawn in place on a terminal, one line per
+event in a log (a file or a pipe), nothing when ``CI`` is set.
 """
 
 from __future__ import annotations
@@ -145,23 +146,39 @@ def _error_line(exc: BaseException) -> str:
 
 # ----------------------------------------------------------------------------- executors
 class _Report:
-    """cells done/total with a time-left estimate, to stderr (terminal) and ``sweep.log``."""
+    """cells done/total with a time-left estimate, to ``sweep.log`` and to stderr (redrawn on a
+    terminal, plain lines in a log, nothing in CI)."""
 
     def __init__(self, total: int, done0: int, log: Path, label: str, tty: bool | None = None):
         self.total, self.done, self.done0 = total, done0, done0
         self.log, self.label = log, label
-        self.tty = (sys.stderr.isatty() and not os.environ.get("CI")) if tty is None else tty
+        if tty is None:
+            # a terminal gets a redrawn line, a log (file or pipe) plain lines, CI nothing
+            self.mode = "off" if os.environ.get("CI") else ("tty" if sys.stderr.isatty() else "log")
+        else:
+            self.mode = "tty" if tty else "off"
+        self.tty = self.mode == "tty"
         self.t0 = time.perf_counter()
         self.failed = 0
-        self._write(f"start: {done0}/{total} cells already done")
+        # The start line reaches stderr with the first cell's line: an executor that fails to
+        # start (an unreachable scheduler) then leaves its one-line error alone on stderr.
+        self._pending: str | None = self._log(f"start: {done0}/{total} cells already done")
 
-    def _write(self, msg: str) -> None:
+    def _log(self, msg: str) -> str:
         line = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {self.label}: {msg}"
         with open(self.log, "a") as f:
             f.write(line + "\n")
-        if self.tty:
+        return line
+
+    def _write(self, msg: str) -> None:
+        line = self._log(msg)
+        if self.mode == "tty":
             sys.stderr.write(f"\r{self.label}: {msg}   ")
             sys.stderr.flush()
+        elif self.mode == "log":
+            sys.stderr.write((self._pending + "\n" if self._pending else "") + line + "\n")
+            sys.stderr.flush()
+        self._pending = None
 
     def cell(self, key: str, error: str | None = None) -> None:
         self.done += 1
