@@ -92,10 +92,18 @@ def git_commit(cwd: str | Path | None = None) -> str | None:
         return None
 
 
-def environment(device=None) -> dict:
-    """Versions, device, thread settings, git commit and host: the run's environment.json."""
+def environment(device=None, threads: int | None = None) -> dict:
+    """Versions, device, thread settings, git commit and host: the run's environment.json.
+
+    ``threads``: the torch intra-op thread count the computation runs with, where it is not this
+    process's current setting (a sweep's cells run with ``--threads`` while the process keeps its
+    default: recording the default would misstate how the numbers were computed).
+    """
     import numpy
     import torch
+
+    if threads is not None and (int(threads) != threads or threads < 1):
+        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
 
     dev = torch.device(device) if device is not None else torch.device("cpu")
     env = {
@@ -105,7 +113,7 @@ def environment(device=None) -> dict:
         "torch": torch.__version__,
         "numpy": numpy.__version__,
         "device": str(dev),
-        "torch_num_threads": torch.get_num_threads(),
+        "torch_num_threads": torch.get_num_threads() if threads is None else int(threads),
         "torch_num_interop_threads": torch.get_num_interop_threads(),
         "cpu_count": os.cpu_count(),
         "git_commit": git_commit(),
@@ -258,8 +266,8 @@ class RunFolder:
         :func:`save_figure`)."""
         save_figure(fig, self.path / name, dpi, caption)
 
-    def write_environment(self, device=None) -> dict:
-        env = environment(device)
+    def write_environment(self, device=None, threads: int | None = None) -> dict:
+        env = environment(device, threads)
         self.write_json("environment.json", env)
         return env
 

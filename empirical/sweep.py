@@ -391,7 +391,7 @@ def run(experiment: str, opts: dict, out: str | Path = "runs", *, device: str | 
     root = Path(out) / plan.folder
     with RunFolder(root, {"experiment": experiment, **plan.config}) as rf:
         rf.clear_complete()
-        rf.write_environment(dev)
+        rf.write_environment(dev, threads=int(threads))   # what the cells run with, every executor
         todo = [c for c in plan.cells if not rf.cell_done(c.key)]
         report = _Report(len(plan.cells), len(plan.cells) - len(todo), root / "sweep.log", experiment,
                          tty=None if progress else False)

@@ -34,6 +34,24 @@ def test_local_run_folder_is_complete(local_run):
     assert "3/3" not in (local_run / "sweep.log").read_text() and "2/2 cells" in (local_run / "sweep.log").read_text()
 
 
+def test_environment_records_the_threads_the_cells_ran_with(tmp_path, monkeypatch):
+    # The process keeps its own thread count while the cells run with --threads: environment.json
+    # must state the cells' setting, not the process's.
+    from empirical import registry
+
+    monkeypatch.setitem(registry._REGISTRY, "noop", registry.Experiment("noop", "empirical.sweep:NOOP", "no-op"))
+    saved = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        for threads in (1, 3):
+            run("noop", {"cells": 2}, tmp_path / f"t{threads}", device="cpu", threads=threads, progress=False)
+            env = json.loads((tmp_path / f"t{threads}" / "noop_2" / "environment.json").read_text())
+            assert env["torch_num_threads"] == threads
+        assert torch.get_num_threads() == 2          # the caller's setting is back
+    finally:
+        torch.set_num_threads(saved)
+
+
 def test_dask_local_cluster_gives_bitwise_equal_cells(local_run, tmp_path):
     pytest.importorskip("dask.distributed")
     run("moons", TINY, tmp_path, device="cpu", executor="dask", workers=2, progress=False)
