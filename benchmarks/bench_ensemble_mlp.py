@@ -15,7 +15,6 @@ Usage: python benchmarks/bench_ensemble_mlp.py [--steps 200] [--repeat 3]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -23,6 +22,7 @@ import torch
 
 from empirical.models import MLP, Ensemble
 from empirical.objectives import binary_ce
+from _args import Parser, at_least  # benchmarks/ is on sys.path when a script runs
 
 SHAPES = {"colored digits": (4, 1198, 128, 64), "real Colored MNIST": (3, 3749, 392, 64)}
 
@@ -52,12 +52,10 @@ def run(R: int, n: int, d: int, width: int, steps: int, fast: bool) -> tuple[flo
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = Parser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=at_least(1), default=200)
+    ap.add_argument("--repeat", type=at_least(1), default=3)
     a = ap.parse_args()
-    if a.steps < 1 or a.repeat < 1:
-        ap.error("--steps and --repeat must be >= 1")
     torch.set_num_threads(1)
     print(f"{'shape':<20} {'vmap ms/step':>13} {'bmm ms/step':>12} {'ratio':>6}  bitwise")
     for name, (R, n, d, width) in SHAPES.items():

@@ -21,6 +21,7 @@ import torch
 
 from empirical.data.synthetic import two_feature_data
 from empirical.features import EntkEnsemble
+from _args import Parser, at_least  # benchmarks/ is on sys.path when a script runs
 
 
 def autograd_loop(m: EntkEnsemble, X: torch.Tensor) -> torch.Tensor:
@@ -45,15 +46,13 @@ def _median_time(fn, repeat: int) -> tuple[float, torch.Tensor]:
 
 
 def main(argv=None) -> list[dict]:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=64)
-    ap.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 8192])
-    ap.add_argument("--d", type=int, default=8)
-    ap.add_argument("--chunk", type=int, default=1024)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=at_least(2), default=64)
+    ap.add_argument("--widths", type=at_least(1), nargs="+", default=[256, 1024, 8192])
+    ap.add_argument("--d", type=at_least(2), default=8)
+    ap.add_argument("--chunk", type=at_least(1), default=1024)
+    ap.add_argument("--repeat", type=at_least(1), default=3)
     a = ap.parse_args(argv)
-    if a.n < 2 or a.d < 2 or a.repeat < 1 or a.chunk < 1 or min(a.widths) < 1:
-        raise ValueError("need --n >= 2, --d >= 2, --repeat >= 1, --chunk >= 1, widths >= 1")
     torch.set_num_threads(1)
     X, _ = two_feature_data(a.n, a.d, 2.0, 1.0, seed=0)
     Xt = torch.tensor(X)[None]

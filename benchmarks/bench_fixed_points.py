@@ -37,6 +37,7 @@ from scipy.special import lambertw
 from theory.engine import NonConvergenceError, dual_ode, random_near_identity_u, solve_fixed_points
 from theory.engine.constructors import random_admissible_eq15
 from theory.engine.hard_suite import hard_suite
+from _args import Parser, at_least  # benchmarks/ is on sys.path when a script runs
 
 
 def load_baseline(root):
@@ -104,17 +105,19 @@ def best_time(f, repeats):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--points", type=int, default=100000)
-    ap.add_argument("--scipy-points", type=int, default=None, help="subset for the scipy loop (default: all)")
-    ap.add_argument("--n50-points", type=int, default=2000)
-    ap.add_argument("--trajectories", type=int, default=1000)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=0)
+    ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--points", type=at_least(1), default=100000)
+    ap.add_argument("--scipy-points", type=at_least(1), default=None, help="subset for the scipy loop (default: all)")
+    ap.add_argument("--n50-points", type=at_least(1), default=2000)
+    ap.add_argument("--trajectories", type=at_least(1), default=1000)
+    ap.add_argument("--repeats", type=at_least(1), default=5)
+    ap.add_argument("--seed", type=at_least(0), default=0)
     ap.add_argument("--baseline", default=None, help="another checkout whose solver is timed on the same points")
     ap.add_argument("--hard", action="store_true", help="also solve the whole hard suite")
-    ap.add_argument("--hard-points", type=int, default=2000, help="points per (n, system) batch of the hard suite")
+    ap.add_argument("--hard-points", type=at_least(1), default=2000, help="points per (n, system) batch of the hard suite")
     a = ap.parse_args()
+    if a.baseline is not None and not os.path.isdir(a.baseline):
+        ap.error(f"--baseline must be an existing checkout folder; got {a.baseline!r}")
 
     s, U, lam, _ = random_admissible_eq15(a.points, a.seed)
     solve_fixed_points(s[:1000], U[:1000], lam[:1000], "eq10")  # warm-up

@@ -22,11 +22,12 @@ Usage: python benchmarks/bench_gc_freeze.py [--steps 300] [--repeat 3]
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
+
+from _args import Parser, at_least
 
 CHILD = r"""
 import gc, json, sys, time, dataclasses
@@ -59,12 +60,10 @@ print(json.dumps({"tracked": tracked, "gc_s": acc["t"], "train_s": total,
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = Parser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=at_least(1), default=300)
+    ap.add_argument("--repeat", type=at_least(1), default=3)
     a = ap.parse_args()
-    if a.steps < 1 or a.repeat < 1:
-        ap.error("--steps and --repeat must be >= 1")
     out: dict[str, list[dict]] = {"baseline": [], "frozen": []}
     for _ in range(a.repeat):
         for mode in out:

@@ -35,7 +35,6 @@ repeats) runs in about 1–2 minutes. Ends with one JSON line.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -44,6 +43,7 @@ import time
 import torch
 
 from empirical.train import Model, app_b2_configs, make_data, train_batched, train_group, train_serial
+from _args import Parser, at_least  # benchmarks/ is on sys.path when a script runs
 
 SMALL = ["plain", "weight_decay", "adam_lr1e-4", "adam_lr3e-3", "rotated_45", "dropout", "batchnorm", "sd",
          "plain_nonseparable"]
@@ -106,15 +106,15 @@ def measured_peak_gflops(threads: int, size: int = 2048, repeats: int = 5) -> fl
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer iterations and repeats (~1-2 min)")
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--iterations", type=int, default=None, help="per small configuration (default 300, quick 60)")
-    ap.add_argument("--deep-iterations", type=int, default=None, help="deep configuration (default 6, quick 3)")
+    ap.add_argument("--seeds", type=at_least(1), default=10)
+    ap.add_argument("--iterations", type=at_least(1), default=None, help="per small configuration (default 300, quick 60)")
+    ap.add_argument("--deep-iterations", type=at_least(1), default=None, help="deep configuration (default 6, quick 3)")
     ap.add_argument("--configs", nargs="+", default=SMALL, choices=SMALL)
-    ap.add_argument("--threads", type=int, default=1, help="threads for the small configurations")
-    ap.add_argument("--deep-threads", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--repeats", type=int, default=None, help="default 3, quick 2")
+    ap.add_argument("--threads", type=at_least(1), default=1, help="threads for the small configurations")
+    ap.add_argument("--deep-threads", type=at_least(1), nargs="+", default=[1, 2])
+    ap.add_argument("--repeats", type=at_least(1), default=None, help="default 3, quick 2")
     ap.add_argument("--no-group", action="store_true", help="skip the cross-configuration sweep")
     ap.add_argument("--no-deep", action="store_true", help="skip the deep configuration")
     ap.add_argument("--no-serial", action="store_true", help="skip the serial baseline (section 1)")
@@ -124,8 +124,6 @@ def main() -> None:
     its = a.iterations or (60 if a.quick else 300)
     deep_its = a.deep_iterations or (3 if a.quick else 6)
     reps = a.repeats or (2 if a.quick else 3)
-    if a.seeds < 1 or its < 1 or deep_its < 1 or reps < 1 or a.threads < 1 or min(a.deep_threads) < 1:
-        raise ValueError("seeds, iterations, deep-iterations, repeats and threads must be >= 1")
     cfgs = app_b2_configs()
     seeds = list(range(a.seeds))
     load0 = os.getloadavg()

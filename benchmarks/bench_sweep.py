@@ -22,7 +22,6 @@ The load average before and after is printed: the machine may be shared. Ends wi
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -36,6 +35,7 @@ import torch
 
 from empirical import registry
 from empirical.sweep import _dask_client, run, without_timing
+from _args import Parser, at_least  # benchmarks/ is on sys.path when a script runs
 
 
 def _timed(fn):
@@ -59,15 +59,13 @@ def _cells(root: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--experiment", default="width-sweep", choices=registry.names())
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--noop-cells", type=int, default=20)
+    ap.add_argument("--workers", type=at_least(1), default=2)
+    ap.add_argument("--noop-cells", type=at_least(1), default=20)
     ap.add_argument("--no-slurm", action="store_true", help="skip submitit's local executor")
     ap.add_argument("--full", action="store_true", help="the full configuration instead of --quick")
     a = ap.parse_args()
-    if a.workers < 1 or a.noop_cells < 1:
-        raise ValueError("--workers and --noop-cells must be >= 1")
     torch.set_num_threads(1)
     load0 = os.getloadavg()
     print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f} ({os.cpu_count()} CPUs); "
