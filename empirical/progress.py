@@ -25,6 +25,15 @@ import sys
 import time
 
 
+def output_mode(stream) -> str:
+    """How progress goes to ``stream``: ``"off"`` where ``CI`` is set, ``"tty"`` for a terminal
+    (a line redrawn in place), ``"log"`` for a file or a pipe (plain lines)."""
+    if os.environ.get("CI"):
+        return "off"
+    isatty = getattr(stream, "isatty", None)
+    return "tty" if isatty is not None and isatty() else "log"
+
+
 class Progress:
     """``label: done/total unit (rate unit/s)`` on a terminal; in a log, the same line with the
     time left, once every ``interval`` seconds.
@@ -48,11 +57,7 @@ class Progress:
         self.label, self.total, self.unit = label, int(total), unit
         self.stream = sys.stderr if stream is None else stream
         self.interval = self.INTERVAL if interval is None else float(interval)
-        if os.environ.get("CI"):
-            self.mode = "off"
-        else:
-            isatty = getattr(self.stream, "isatty", None)
-            self.mode = "tty" if isatty is not None and isatty() else "log"
+        self.mode = output_mode(self.stream)
         self.t0 = self.last = time.perf_counter()
         self.first: int | None = None   # the count at the first update: a resumed loop's rate
         self.lines = 0

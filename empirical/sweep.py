@@ -152,12 +152,10 @@ class _Report:
     def __init__(self, total: int, done0: int, log: Path, label: str, tty: bool | None = None):
         self.total, self.done, self.done0 = total, done0, done0
         self.log, self.label = log, label
-        if tty is None:
-            # a terminal gets a redrawn line, a log (file or pipe) plain lines, CI nothing
-            self.mode = "off" if os.environ.get("CI") else ("tty" if sys.stderr.isatty() else "log")
-        else:
-            self.mode = "tty" if tty else "off"
-        self.tty = self.mode == "tty"
+        from empirical.progress import output_mode
+
+        # a terminal gets a redrawn line, a log (file or pipe) plain lines, CI nothing
+        self.mode = output_mode(sys.stderr) if tty is None else ("tty" if tty else "off")
         self.t0 = time.perf_counter()
         self.failed = 0
         # The start line reaches stderr with the first cell's line: an executor that fails to
@@ -193,7 +191,7 @@ class _Report:
 
     def end(self) -> None:
         self._write(f"end: {self.done - self.failed}/{self.total} cells done, {self.failed} failed")
-        if self.tty:
+        if self.mode == "tty":
             sys.stderr.write("\n")
 
 
